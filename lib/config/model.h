@@ -56,6 +56,7 @@ typedef struct sl_service {
     sl_upstream_t *upstream; /* the upstream whose name equals host, or NULL */
     sl_strlist_t tags;
     sl_pos_t pos;
+    uint32_t rt_index;      /* position in sl_config_t.services; set by the snapshot compiler */
 } sl_service_t;
 
 typedef struct sl_route_header {
@@ -153,6 +154,7 @@ struct sl_upstream {
     size_t n_targets;
     sl_strlist_t tags;
     sl_pos_t pos;
+    uint32_t rt_index;       /* position in sl_config_t.upstreams; set by the snapshot compiler */
 };
 
 typedef struct sl_consumer {

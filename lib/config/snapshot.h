@@ -1,0 +1,42 @@
+/*
+ * Snapshot: everything the request path needs from one config, compiled once and immutable:
+ * the config itself, the router, the balancers. Refcounted; the master publishes a new one
+ * to the workers, each request runs to its end on the snapshot it started with, and the last
+ * release frees it.
+ *
+ * Thread: compiled on the master (or any thread); then read by every worker. Refcount changes
+ * are atomic but happen only when a worker adopts or retires a snapshot, never per request
+ * (see core/worker.h).
+ */
+#ifndef SL_CONFIG_SNAPSHOT_H
+#define SL_CONFIG_SNAPSHOT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/diag.h"
+#include "config/model.h"
+#include "core/arena.h"
+#include "proxy/balancer.h"
+#include "router/router.h"
+
+typedef struct sl_snapshot {
+    atomic_uint refs;
+    uint64_t generation;            /* increases with each compile in this process */
+    sl_config_t *cfg;               /* owned */
+    sl_arena_t arena;               /* router, balancers */
+    sl_router_t *router;
+    sl_balancer_t **svc_balancer;   /* by sl_service_t.rt_index */
+    uint32_t rr_state_len;          /* int32 slots a worker needs for round-robin state */
+} sl_snapshot_t;
+
+/* Compiles <cfg> into a snapshot with one reference. Takes ownership of <cfg> in every case.
+ * Returns 0, or a negative SL_E* with problems in <diag>. */
+int sl_snapshot_compile(sl_config_t *cfg, sl_snapshot_t **out, sl_diag_t *diag);
+
+void sl_snapshot_ref(sl_snapshot_t *s);
+/* Drops a reference; the last one frees the snapshot. NULL is accepted. */
+void sl_snapshot_release(sl_snapshot_t *s);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * Master thread: workers, signals, reload.
+ */
+#include "core/server.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "config/load.h"
+#include "core/log.h"
+#include "core/worker.h"
+#include "core/xalloc.h"
+
+typedef struct server {
+    const sl_settings_t *s;
+    sl_worker_t *workers;
+    int n_workers;
+    sl_snapshot_t *snap;
+    uv_loop_t loop;
+    uv_signal_t sig_term, sig_int, sig_hup;
+} server_t;
+
+static void reload(server_t *sv)
+{
+    const char *path = sv->s->config_path;
+    sl_diag_t diag;
+    sl_diag_init(&diag, path);
+    sl_config_t *cfg = NULL;
+    sl_snapshot_t *snap = NULL;
+    if (sl_config_load_file(path, &cfg, &diag) != 0 ||
+        sl_snapshot_compile(cfg, &snap, &diag) != 0) {
+        sl_log(SL_LOG_ERROR, "reload of %s failed; the running configuration stays:", path);
+        for (size_t i = 0; i < diag.n; i++)
+            sl_log(SL_LOG_ERROR, "%s:%u:%u: %s", path, diag.v[i].line, diag.v[i].col,
+                   diag.v[i].msg);
+        sl_diag_free(&diag);
+        return;
+    }
+    sl_diag_free(&diag);
+    for (int i = 0; i < sv->n_workers; i++)
+        sl_worker_publish(&sv->workers[i], snap);
+    sl_snapshot_release(sv->snap);
+    sv->snap = snap;
+    sl_log(SL_LOG_NOTICE, "configuration reloaded from %s (%zu services, %zu routes)", path,
+           snap->cfg->n_services, snap->cfg->n_routes);
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+    server_t *sv = h->data;
+    if (signum == SIGHUP) {
+        if (sv->s->config_path)
+            reload(sv);
+        return;
+    }
+    sl_log(SL_LOG_NOTICE, "received %s, stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    uv_signal_stop(&sv->sig_term);
+    uv_signal_stop(&sv->sig_int);
+    uv_signal_stop(&sv->sig_hup);
+    uv_stop(&sv->loop);
+}
+
+int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
+{
+    server_t sv;
+    memset(&sv, 0, sizeof(sv));
+    sv.s = s;
+    sv.snap = snap;
+    sv.n_workers = s->workers;
+    sv.workers = sl_xcalloc((size_t)sv.n_workers, sizeof(sl_worker_t));
+    signal(SIGPIPE, SIG_IGN);
+
+    for (int i = 0; i < sv.n_workers; i++) {
+        if (sl_worker_bind(&sv.workers[i], s, i) != 0) {
+            sl_snapshot_release(snap);
+            free(sv.workers);
+            return 1;
+        }
+    }
+    uv_loop_init(&sv.loop);
+    uv_signal_init(&sv.loop, &sv.sig_term);
+    uv_signal_init(&sv.loop, &sv.sig_int);
+    uv_signal_init(&sv.loop, &sv.sig_hup);
+    sv.sig_term.data = sv.sig_int.data = sv.sig_hup.data = &sv;
+    uv_signal_start(&sv.sig_term, on_signal, SIGTERM);
+    uv_signal_start(&sv.sig_int, on_signal, SIGINT);
+    uv_signal_start(&sv.sig_hup, on_signal, SIGHUP);
+
+    int started = 0;
+    for (; started < sv.n_workers; started++) {
+        if (sl_worker_start(&sv.workers[started], snap) != 0)
+            break;
+    }
+    if (started == sv.n_workers) {
+        for (size_t i = 0; i < s->n_proxy; i++)
+            sl_log(SL_LOG_NOTICE, "proxy listening on %s with %d worker%s", s->proxy[i].text,
+                   sv.n_workers, sv.n_workers == 1 ? "" : "s");
+        if (s->n_admin)
+            sl_log(SL_LOG_WARN, "the admin API is not implemented in this version: nothing "
+                                "listens on %s", s->admin[0].text);
+        uv_run(&sv.loop, UV_RUN_DEFAULT);
+    }
+    for (int i = 0; i < started; i++)
+        sl_worker_stop_and_join(&sv.workers[i]);
+    uv_close((uv_handle_t *)&sv.sig_term, NULL);
+    uv_close((uv_handle_t *)&sv.sig_int, NULL);
+    uv_close((uv_handle_t *)&sv.sig_hup, NULL);
+    uv_run(&sv.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&sv.loop);
+    sl_snapshot_release(sv.snap);
+    free(sv.workers);
+    sl_log(SL_LOG_NOTICE, "stopped");
+    return started == sv.n_workers ? 0 : 1;
+}

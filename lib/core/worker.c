@@ -1,0 +1,266 @@
+/*
+ * Worker threads. The master binds every worker's listening sockets (so a busy port is an
+ * error at startup, not in a thread), then each worker adopts its sockets into its own loop.
+ * SO_REUSEPORT makes the kernel spread new connections over the workers' sockets.
+ */
+#include "core/worker.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "http/conn.h"
+#include "proxy/dns.h"
+#include "proxy/upstream.h"
+
+int sl_worker_bind(sl_worker_t *w, const sl_settings_t *s, int id)
+{
+    memset(w, 0, sizeof(*w));
+    w->id = id;
+    w->settings = s;
+    for (size_t i = 0; i < s->n_proxy; i++) {
+        const sl_listen_t *l = &s->proxy[i];
+        int fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            goto fail;
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+            close(fd);
+            goto fail;
+        }
+        if (l->addr.ss_family == AF_INET6)
+            setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        socklen_t len = l->addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                       : sizeof(struct sockaddr_in);
+        if (bind(fd, (const struct sockaddr *)&l->addr, len) != 0 || listen(fd, l->backlog) != 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            goto fail;
+        }
+        struct sockaddr_storage bound;
+        socklen_t blen = sizeof(bound);
+        getsockname(fd, (struct sockaddr *)&bound, &blen);
+        w->listen_ports[i] = ntohs(bound.ss_family == AF_INET6
+                                       ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                       : ((struct sockaddr_in *)&bound)->sin_port);
+        w->listen_fds[i] = fd;
+        w->n_listeners++;
+        continue;
+    fail:
+        fprintf(stderr, "sluice: cannot listen on %s: %s\n", l->text, strerror(errno));
+        for (size_t j = 0; j < w->n_listeners; j++)
+            close(w->listen_fds[j]);
+        w->n_listeners = 0;
+        return -errno;
+    }
+    return 0;
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+    sl_worker_t *w = server->loop->data;
+    if (status < 0) {
+        sl_log(SL_LOG_ERROR, "accept failed: %s", uv_strerror(status));
+        return;
+    }
+    size_t idx = (size_t)((uv_tcp_t *)server - w->listeners);
+    sl_conn_accept(w, server, w->listen_ports[idx]);
+}
+
+static sl_snap_slot_t *slot_new(sl_snapshot_t *snap)
+{
+    sl_snap_slot_t *slot = sl_xcalloc(1, sizeof(*slot));
+    slot->snap = snap;
+    slot->rr_state = sl_xcalloc(snap->rr_state_len + 1, sizeof(int32_t));
+    return slot;
+}
+
+static void slot_free(sl_snap_slot_t *slot)
+{
+    sl_snapshot_release(slot->snap);
+    free(slot->rr_state);
+    free(slot);
+}
+
+static void adopt_pending(sl_worker_t *w)
+{
+    sl_snapshot_t *snap = atomic_exchange(&w->pending, NULL);
+    if (snap == NULL)
+        return;
+    sl_snap_slot_t *old = w->current;
+    w->current = slot_new(snap);
+    if (old) {
+        old->retired = true;
+        if (old->inflight == 0) {
+            slot_free(old);
+        } else {
+            old->next = w->retired;
+            w->retired = old;
+        }
+    }
+    sl_log(SL_LOG_DEBUG, "adopted config generation %llu", (unsigned long long)snap->generation);
+}
+
+sl_snap_slot_t *sl_worker_snap_acquire(sl_worker_t *w)
+{
+    w->current->inflight++;
+    return w->current;
+}
+
+void sl_worker_snap_release(sl_worker_t *w, sl_snap_slot_t *slot)
+{
+    if (slot == NULL)
+        return;
+    slot->inflight--;
+    if (!slot->retired || slot->inflight > 0)
+        return;
+    sl_snap_slot_t **pp = &w->retired;
+    while (*pp && *pp != slot)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = slot->next;
+    slot_free(slot);
+}
+
+static void on_walk_close(uv_handle_t *h, void *arg)
+{
+    (void)arg;
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+static void on_async(uv_async_t *a)
+{
+    sl_worker_t *w = a->data;
+    adopt_pending(w);
+    if (atomic_load(&w->stop)) {
+        for (size_t i = 0; i < w->n_listeners; i++)
+            uv_close((uv_handle_t *)&w->listeners[i], NULL);
+        sl_conn_close_all(w);
+        sl_pool_free(w->pool);
+        w->pool = NULL;
+        uv_close((uv_handle_t *)&w->async, NULL);
+    }
+}
+
+static void worker_main(void *arg)
+{
+    sl_worker_t *w = arg;
+    char name[32];
+    snprintf(name, sizeof(name), "worker %d", w->id);
+    sl_log_set_thread_name(name);
+    if (w->settings->pin_workers) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        if (cores > 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(w->id % cores, &set);
+            pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+        }
+    }
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    /* close anything left (timers of closed connections are closed already) */
+    uv_walk(&w->loop, on_walk_close, NULL);
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&w->loop);
+    sl_dns_free(w->dns);
+    if (w->current)
+        slot_free(w->current);
+    while (w->retired) {
+        sl_snap_slot_t *n = w->retired->next;
+        slot_free(w->retired);
+        w->retired = n;
+    }
+    sl_bufpool_destroy(&w->bufs);
+}
+
+int sl_worker_start(sl_worker_t *w, sl_snapshot_t *snap)
+{
+    uv_loop_init(&w->loop);
+    w->loop.data = w;
+    sl_bufpool_init(&w->bufs, 1024);
+    w->pool = sl_pool_new(w);
+    w->dns = sl_dns_new(w);
+    if (getrandom(w->rng, sizeof(w->rng), 0) != (ssize_t)sizeof(w->rng)) {
+        w->rng[0] = (uint64_t)time(NULL) ^ ((uint64_t)w->id << 32);
+        w->rng[1] = (uint64_t)getpid() * 0x9E3779B97F4A7C15ull;
+    }
+    w->rng[0] |= 1;
+    sl_snapshot_ref(snap);
+    w->current = slot_new(snap);
+    uv_async_init(&w->loop, &w->async, on_async);
+    w->async.data = w;
+    for (size_t i = 0; i < w->n_listeners; i++) {
+        uv_tcp_init(&w->loop, &w->listeners[i]);
+        int rc = uv_tcp_open(&w->listeners[i], w->listen_fds[i]);
+        if (rc == 0)
+            rc = uv_listen((uv_stream_t *)&w->listeners[i], w->settings->proxy[i].backlog,
+                           on_connection);
+        if (rc < 0) {
+            fprintf(stderr, "sluice: worker %d: listen on %s: %s\n", w->id,
+                    w->settings->proxy[i].text, uv_strerror(rc));
+            return rc;
+        }
+    }
+    return uv_thread_create(&w->thread, worker_main, w);
+}
+
+void sl_worker_publish(sl_worker_t *w, sl_snapshot_t *snap)
+{
+    sl_snapshot_ref(snap);
+    sl_snapshot_t *old = atomic_exchange(&w->pending, snap);
+    if (old)
+        sl_snapshot_release(old); /* never adopted: a newer one superseded it */
+    uv_async_send(&w->async);
+}
+
+void sl_worker_stop_and_join(sl_worker_t *w)
+{
+    atomic_store(&w->stop, 1);
+    uv_async_send(&w->async);
+    uv_thread_join(&w->thread);
+}
+
+static uint64_t xorshift128p(uint64_t s[2])
+{
+    uint64_t x = s[0];
+    const uint64_t y = s[1];
+    s[0] = y;
+    x ^= x << 23;
+    s[1] = x ^ y ^ (x >> 17) ^ (y >> 26);
+    return s[1] + y;
+}
+
+void sl_worker_request_id(sl_worker_t *w, char out[33])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint64_t a = xorshift128p(w->rng), b = xorshift128p(w->rng);
+    for (int i = 0; i < 16; i++) {
+        out[i] = hex[(a >> (60 - 4 * i)) & 15];
+        out[16 + i] = hex[(b >> (60 - 4 * i)) & 15];
+    }
+    out[32] = '\0';
+}
+
+const char *sl_worker_date(sl_worker_t *w)
+{
+    time_t now = time(NULL);
+    if (now != w->date_sec) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(w->date, sizeof(w->date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        w->date_sec = now;
+    }
+    return w->date;
+}

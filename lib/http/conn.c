@@ -1,0 +1,662 @@
+/*
+ * Client connections. The read buffer is contiguous and only compacted between parse rounds,
+ * so header and body positions are kept as offsets while a head is parsed and the head is
+ * copied into the request arena once complete; body pieces handed to the proxy point into
+ * the buffer and pin it until the proxy says they are written (that is the backpressure:
+ * nothing more is parsed, and reading stops when the buffer is full).
+ */
+#include "http/conn.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+#include "http/headers.h"
+#include "proxy/proxy.h"
+#include "router/path.h"
+
+#define HEAD_BUF_MAX(c) ((c)->w->settings->max_header_size + 1024)
+
+static void process(sl_conn_t *c);
+static int on_body(sl_reqparse_t *rp, const char *at, size_t n);
+static int on_message_complete(sl_reqparse_t *rp);
+static void start_reading(sl_conn_t *c);
+static void stop_reading(sl_conn_t *c);
+static void finish_request(sl_conn_t *c, bool close);
+
+uint64_t sl_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- lifecycle ---------------------------------------------------------------------- */
+
+static void on_close(uv_handle_t *h)
+{
+    sl_conn_t *c = h->data;
+    /* the last of the three handles to close frees the connection */
+    if (--c->writes_pending > 0)
+        return;
+    sl_bufpool_put(&c->w->bufs, c->buf, c->cap);
+    sl_arena_destroy(&c->arena);
+    sl_reqparse_free(&c->rp);
+    free(c->pieces);
+    free(c);
+}
+
+void sl_conn_close(sl_conn_t *c)
+{
+    if (c->closing)
+        return;
+    c->closing = true;
+    sl_worker_t *w = c->w;
+    if (c->req) {
+        sl_req_t *req = c->req;
+        if (req->proxy)
+            sl_proxy_abort(req);
+        sl_worker_snap_release(w, req->slot);
+        c->req = NULL;
+    }
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    w->stats.active--;
+    /* pending writes complete with ECANCELED before the close callbacks; reuse the counter
+     * for the three handles */
+    c->writes_pending = 3;
+    uv_close((uv_handle_t *)&c->read_timer, on_close);
+    uv_close((uv_handle_t *)&c->write_timer, on_close);
+    uv_close((uv_handle_t *)&c->tcp, on_close);
+}
+
+void sl_conn_close_all(sl_worker_t *w)
+{
+    while (w->conns)
+        sl_conn_close(w->conns);
+}
+
+static void on_read_timeout(uv_timer_t *t)
+{
+    sl_conn_t *c = t->data;
+    if (c->state == SL_CONN_HEAD && c->rp.started && c->req == NULL) {
+        /* nginx answers 408 when the head does not arrive in time */
+        sl_log(SL_LOG_INFO, "client %s: timed out reading the request head", c->peer_ip);
+        c->rp.err = SL_ERR_REQUEST_TIMEOUT;
+        c->rp.has_err = true;
+        c->close_after = true;
+        process(c);
+        return;
+    }
+    if (c->state == SL_CONN_REQUEST && c->req && !c->req->body_done &&
+        !c->req->response_started) {
+        sl_log(SL_LOG_INFO, "client %s: timed out reading the request body", c->peer_ip);
+        sl_proxy_abort(c->req);
+        c->close_after = true;
+        sl_conn_send_error(c, SL_ERR_REQUEST_TIMEOUT);
+        return;
+    }
+    sl_conn_close(c); /* idle keep-alive, or a body stalled after the response began */
+}
+
+static void on_write_timeout(uv_timer_t *t)
+{
+    sl_conn_t *c = t->data;
+    sl_log(SL_LOG_INFO, "client %s: timed out sending the response", c->peer_ip);
+    sl_conn_close(c);
+}
+
+static void arm_read_timer(sl_conn_t *c)
+{
+    const sl_settings_t *s = c->w->settings;
+    uint32_t ms;
+    if (c->state == SL_CONN_TUNNEL)
+        return; /* the proxy times the tunnel out */
+    if (c->req == NULL)
+        ms = c->rp.started || c->len > c->pos ? s->client_header_timeout_ms
+                                                : s->keepalive_timeout_ms;
+    else if (!c->req->body_done)
+        ms = s->client_body_timeout_ms;
+    else {
+        uv_timer_stop(&c->read_timer);
+        return;
+    }
+    uv_timer_start(&c->read_timer, on_read_timeout, ms, 0);
+}
+
+static void on_connection_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
+{
+    sl_conn_t *c = h->data;
+    if (c->buf == NULL) {
+        c->cap = SL_BUF_SIZE;
+        c->buf = sl_bufpool_get(&c->w->bufs, c->cap);
+        c->len = c->pos = 0;
+    }
+    *out = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
+}
+
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+    sl_conn_t *c = s->data;
+    if (nread == 0)
+        return;
+    if (nread < 0) {
+        if (nread != UV_EOF)
+            sl_log(SL_LOG_DEBUG, "client %s: read error: %s", c->peer_ip, uv_strerror((int)nread));
+        stop_reading(c);
+        c->body_eof = true;
+        if (c->state == SL_CONN_TUNNEL && c->req) {
+            sl_proxy_body(c->req, NULL, 0, true);
+            return;
+        }
+        /* a request whose body is complete still gets its response (a client may half-close
+         * after sending); anything else ends here */
+        if (c->req && c->req->body_done && nread == UV_EOF) {
+            c->close_after = true;
+            return;
+        }
+        sl_conn_close(c);
+        return;
+    }
+    c->len += (size_t)nread;
+    if (c->state == SL_CONN_TUNNEL) {
+        stop_reading(c);
+        uv_buf_t piece = uv_buf_init(c->buf + c->pos, (unsigned)(c->len - c->pos));
+        c->pos = c->len;
+        c->body_in_flight = true;
+        sl_proxy_body(c->req, &piece, 1, false);
+        return;
+    }
+    if (c->len == c->cap)
+        stop_reading(c);
+    process(c);
+    if (!c->closing && c->state != SL_CONN_TUNNEL)
+        arm_read_timer(c);
+}
+
+static void start_reading(sl_conn_t *c)
+{
+    if (c->reading || c->closing || c->body_eof)
+        return;
+    if (c->buf && c->len == c->cap)
+        return;
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_connection_alloc, on_read) == 0)
+        c->reading = true;
+}
+
+static void stop_reading(sl_conn_t *c)
+{
+    if (!c->reading)
+        return;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    c->reading = false;
+}
+
+void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
+{
+    sl_conn_t *c = sl_xcalloc(1, sizeof(*c));
+    c->w = w;
+    uv_tcp_init(&w->loop, &c->tcp);
+    c->tcp.data = c;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+        c->closing = true;
+        c->writes_pending = 1;
+        uv_close((uv_handle_t *)&c->tcp, on_close);
+        return;
+    }
+    uv_timer_init(&w->loop, &c->read_timer);
+    uv_timer_init(&w->loop, &c->write_timer);
+    c->read_timer.data = c;
+    c->write_timer.data = c;
+    uv_tcp_nodelay(&c->tcp, 1);
+    sl_reqparse_init(&c->rp, w->settings->max_request_line, c);
+    c->rp.on_body = on_body;
+    c->rp.on_message_complete = on_message_complete;
+    sl_arena_init(&c->arena, 4096);
+    c->local_port = local_port;
+
+    struct sockaddr_storage ss;
+    int sl = sizeof(ss);
+    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &in->sin_addr, c->peer_ip, sizeof(c->peer_ip));
+            c->peer_port = ntohs(in->sin_port);
+        } else if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &in6->sin6_addr, c->peer_ip, sizeof(c->peer_ip));
+            c->peer_port = ntohs(in6->sin6_port);
+            if (strncmp(c->peer_ip, "::ffff:", 7) == 0 && strchr(c->peer_ip, '.'))
+                memmove(c->peer_ip, c->peer_ip + 7, strlen(c->peer_ip + 7) + 1);
+        }
+    }
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    w->stats.accepted++;
+    w->stats.handled++;
+    w->stats.active++;
+    start_reading(c);
+    arm_read_timer(c);
+}
+
+/* ---- writing ------------------------------------------------------------------------ */
+
+typedef struct conn_write {
+    uv_write_t req;
+    sl_conn_t *conn;
+    sl_conn_write_cb cb;
+    void *arg;
+} conn_write_t;
+
+static void on_written(uv_write_t *wr, int status)
+{
+    conn_write_t *cw = wr->data;
+    sl_conn_t *c = cw->conn;
+    if (c->closing)
+        return; /* the close already aborted the request */
+    c->writes_pending--;
+    if (c->writes_pending == 0)
+        uv_timer_stop(&c->write_timer);
+    if (status < 0) {
+        sl_log(SL_LOG_DEBUG, "client %s: write error: %s", c->peer_ip, uv_strerror(status));
+        sl_conn_close(c);
+        return;
+    }
+    if (cw->cb)
+        cw->cb(c, cw->arg);
+}
+
+void sl_conn_write(sl_conn_t *c, const uv_buf_t *bufs, unsigned n, sl_conn_write_cb cb, void *arg)
+{
+    if (c->closing)
+        return;
+    /* the write request lives in the request arena, or in a small conn-lifetime allocation
+     * when there is no request (a response to an unparseable head has one, see send_error) */
+    conn_write_t *cw = sl_arena_alloc(&c->arena, sizeof(*cw));
+    cw->req.data = cw;
+    cw->conn = c;
+    cw->cb = cb;
+    cw->arg = arg;
+    if (c->req)
+        for (unsigned i = 0; i < n; i++)
+            c->req->bytes_out += bufs[i].len;
+    c->writes_pending++;
+    if (c->writes_pending == 1)
+        uv_timer_start(&c->write_timer, on_write_timeout, c->w->settings->send_timeout_ms, 0);
+    int rc = uv_write(&cw->req, (uv_stream_t *)&c->tcp, bufs, n, on_written);
+    if (rc < 0) {
+        c->writes_pending--;
+        sl_conn_close(c);
+    }
+}
+
+/* ---- body hooks of the request parser -------------------------------------------- */
+
+static int on_body(sl_reqparse_t *rp, const char *at, size_t n)
+{
+    sl_conn_t *c = rp->data;
+    sl_req_t *req = c->req;
+    req->body_received += n;
+    uint64_t max = c->w->settings->max_body_size;
+    if (max && req->body_received > max) {
+        rp->err = SL_ERR_PAYLOAD_TOO_LARGE;
+        rp->has_err = true;
+        return HPE_USER;
+    }
+    if (c->n_pieces && c->pieces[c->n_pieces - 1].base + c->pieces[c->n_pieces - 1].len == at) {
+        c->pieces[c->n_pieces - 1].len += n; /* contiguous: merge */
+        return 0;
+    }
+    if (c->n_pieces == c->cap_pieces) {
+        c->cap_pieces = c->cap_pieces ? c->cap_pieces * 2 : 16;
+        c->pieces = sl_xrealloc(c->pieces, c->cap_pieces * sizeof(*c->pieces));
+    }
+    c->pieces[c->n_pieces++] = uv_buf_init((char *)at, (unsigned)n);
+    return 0;
+}
+
+static int on_message_complete(sl_reqparse_t *rp)
+{
+    sl_conn_t *c = rp->data;
+    if (c->req)
+        c->req->body_done = true;
+    /* stop at the end of the message: a pipelined request waits in the buffer until this
+     * one's response is out. Upgrade requests stop by themselves (HPE_PAUSED_UPGRADE). */
+    return rp->llhttp.upgrade ? 0 : HPE_PAUSED;
+}
+
+/* ---- gateway answers --------------------------------------------------------------- */
+
+static void after_error_written(sl_conn_t *c, void *arg)
+{
+    (void)arg;
+    sl_conn_response_done(c, c->close_after);
+}
+
+/* Picks the body format Kong would for <kind>. */
+static sl_mime_t negotiate(sl_conn_t *c, const sl_err_info_t *info)
+{
+    sl_req_t *req = c->req;
+    int m = -1;
+    if (req) {
+        for (size_t i = 0; i < req->n_headers && m < 0; i++)
+            if (SL_SLICE_IEQ_LIT(req->headers[i].name, "accept"))
+                m = sl_mime_from_accept(req->headers[i].value);
+        if (m < 0 && info->nginx_level)
+            for (size_t i = 0; i < req->n_headers && m < 0; i++)
+                if (SL_SLICE_IEQ_LIT(req->headers[i].name, "content-type"))
+                    m = sl_mime_from_content_type(req->headers[i].value);
+    }
+    if (m < 0)
+        m = info->nginx_level ? c->w->settings->error_default_type : SL_MIME_JSON;
+    return (sl_mime_t)m;
+}
+
+void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
+{
+    const sl_err_info_t *info = sl_err_info(kind);
+    const sl_settings_t *s = c->w->settings;
+    sl_req_t *req = c->req;
+    c->w->stats.errors_by_kind[kind]++;
+    char rid_buf[33];
+    const char *rid = req ? req->id : NULL;
+    if (rid == NULL) {
+        sl_worker_request_id(c->w, rid_buf);
+        rid = rid_buf;
+    }
+    sl_mime_t m = negotiate(c, info);
+    char body[1024];
+    size_t body_len = sl_err_body(m, info->message, rid, body, sizeof(body));
+    /* a request whose body was not read cannot be followed by another on this connection */
+    if (req == NULL || !req->body_done || !req->keep_alive)
+        c->close_after = true;
+    bool http10 = req && req->http_major == 1 && req->http_minor == 0;
+
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, &c->arena, 512 + body_len);
+    sl_hbuf_printf(&hb, "HTTP/1.%d %d %s\r\n", http10 ? 0 : 1, info->status, info->reason);
+    sl_hbuf_printf(&hb, "Date: %s\r\n", sl_worker_date(c->w));
+    sl_hbuf_printf(&hb, "Content-Type: %s\r\n", sl_mime_content_type(m));
+    sl_hbuf_printf(&hb, "Content-Length: %zu\r\n", body_len);
+    if (c->close_after)
+        sl_hbuf_lit(&hb, "Connection: close\r\n");
+    else if (http10)
+        sl_hbuf_lit(&hb, "Connection: keep-alive\r\n");
+    else
+        sl_hbuf_lit(&hb, "Connection: keep-alive\r\n");
+    if (kind == SL_ERR_HTTPS_REQUIRED)
+        sl_hbuf_lit(&hb, "Upgrade: TLS/1.2, HTTP/1.1\r\n");
+    if (s->headers & SL_HDR_RESPONSE_LATENCY) {
+        uint64_t ms = req ? (sl_now_ns() - req->start_ns) / 1000000 : 0;
+        sl_hbuf_printf(&hb, "X-Kong-Response-Latency: %llu\r\n", (unsigned long long)ms);
+    }
+    if (s->headers & SL_HDR_SERVER)
+        sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
+    if (s->headers & SL_HDR_REQUEST_ID)
+        sl_hbuf_printf(&hb, "X-Kong-Request-Id: %s\r\n", rid);
+    sl_hbuf_lit(&hb, "\r\n");
+    if (!(req && req->is_head))
+        sl_hbuf_append(&hb, body, body_len);
+    if (req) {
+        req->status = info->status;
+        req->response_started = true;
+    }
+    uv_buf_t out = uv_buf_init(hb.p, (unsigned)hb.len);
+    if (c->state == SL_CONN_HEAD && c->req == NULL)
+        c->state = SL_CONN_REQUEST; /* no more parsing on this connection */
+    sl_conn_write(c, &out, 1, after_error_written, NULL);
+}
+
+/* ---- request lifecycle --------------------------------------------------------------- */
+
+/* Builds the request from the parsed head. Returns 0, or an error kind + 1. */
+static int head_complete(sl_conn_t *c)
+{
+    sl_worker_t *w = c->w;
+    sl_req_t *req = sl_arena_calloc(&c->arena, 1, sizeof(*req));
+    c->req = req;
+    req->conn = c;
+    req->w = w;
+    req->arena = &c->arena;
+    req->slot = sl_worker_snap_acquire(w);
+    req->start_ns = sl_now_ns();
+    sl_worker_request_id(w, req->id);
+    w->stats.requests++;
+    int e = sl_reqparse_build(&c->rp, c->buf, c->pos, &c->arena, c->local_port, req);
+    if (e)
+        return e;
+    uint64_t max = w->settings->max_body_size;
+    if (max && !req->chunked && req->content_length > max)
+        return 1 + SL_ERR_PAYLOAD_TOO_LARGE;
+    return 0;
+}
+
+/* Parses what the buffer holds, as far as the current state allows. */
+static void parse_round(sl_conn_t *c)
+{
+    for (;;) {
+        if (c->closing)
+            return;
+        if (c->rp.has_err) {
+            c->rp.has_err = false;
+            sl_err_kind_t kind = c->rp.err;
+            stop_reading(c);
+            c->close_after = true;
+            if (c->req && c->req->response_started) {
+                sl_conn_close(c);
+                return;
+            }
+            if (c->req && c->req->proxy)
+                sl_proxy_abort(c->req);
+            sl_conn_send_error(c, kind);
+            return;
+        }
+        if (c->state == SL_CONN_HEAD) {
+            if (c->pos == c->len)
+                return;
+            llhttp_errno_t err = sl_reqparse_execute(&c->rp, c->buf, c->pos, c->len - c->pos);
+            if (err == HPE_PAUSED) {
+                c->pos = (size_t)(llhttp_get_error_pos(&c->rp.llhttp) - c->buf);
+                llhttp_resume(&c->rp.llhttp);
+                if (!c->rp.head_ready)
+                    continue; /* the end of the previous, bodiless message */
+                /* paused in on_headers_complete: the head is whole */
+                c->state = SL_CONN_REQUEST;
+                c->rp.started = false;
+                int e = head_complete(c);
+                if (e) {
+                    c->rp.err = (sl_err_kind_t)(e - 1);
+                    c->rp.has_err = true;
+                    continue;
+                }
+                arm_read_timer(c);
+                sl_proxy_start(c->req);
+                continue;
+            }
+            if (err != HPE_OK) {
+                if (!c->rp.has_err) {
+                    sl_log(SL_LOG_INFO, "client %s: bad request: %s (%s)", c->peer_ip,
+                           llhttp_errno_name(err), llhttp_get_error_reason(&c->rp.llhttp));
+                    c->rp.err = SL_ERR_BAD_REQUEST;
+                    c->rp.has_err = true;
+                }
+                continue;
+            }
+            c->pos = c->len;
+            /* the head is not whole yet: is there room for the rest? */
+            if (c->len == c->cap) {
+                if (c->cap < HEAD_BUF_MAX(c)) {
+                    size_t ncap = HEAD_BUF_MAX(c);
+                    char *nb = sl_xmalloc(ncap);
+                    memcpy(nb, c->buf, c->len);
+                    sl_bufpool_put(&c->w->bufs, c->buf, c->cap);
+                    c->buf = nb;
+                    c->cap = ncap;
+                    start_reading(c);
+                } else {
+                    c->rp.err = c->rp.url_complete ? SL_ERR_HEADER_TOO_LARGE : SL_ERR_URI_TOO_LONG;
+                    c->rp.has_err = true;
+                    continue;
+                }
+            }
+            return;
+        }
+        if (c->state == SL_CONN_REQUEST) {
+            sl_req_t *req = c->req;
+            if (req == NULL || !c->body_wanted || c->body_in_flight || req->body_done)
+                return;
+            if (c->pos == c->len) {
+                start_reading(c);
+                return;
+            }
+            c->n_pieces = 0;
+            llhttp_errno_t err = sl_reqparse_execute(&c->rp, c->buf, c->pos, c->len - c->pos);
+            if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+                c->pos = (size_t)(llhttp_get_error_pos(&c->rp.llhttp) - c->buf);
+                if (err == HPE_PAUSED)
+                    llhttp_resume(&c->rp.llhttp);
+                req->body_done = true;
+            } else if (err != HPE_OK) {
+                if (!c->rp.has_err) {
+                    sl_log(SL_LOG_INFO, "client %s: bad request body: %s (%s)", c->peer_ip,
+                           llhttp_errno_name(err), llhttp_get_error_reason(&c->rp.llhttp));
+                    c->rp.err = SL_ERR_BAD_REQUEST;
+                    c->rp.has_err = true;
+                }
+                continue;
+            } else {
+                c->pos = c->len;
+            }
+            if (c->n_pieces == 0 && !req->body_done) {
+                start_reading(c);
+                return;
+            }
+            c->body_in_flight = true;
+            arm_read_timer(c);
+            sl_proxy_body(req, c->pieces, c->n_pieces, req->body_done);
+            continue;
+        }
+        return; /* tunnel: raw bytes go straight from on_read */
+    }
+}
+
+static void process(sl_conn_t *c)
+{
+    if (c->in_process) {
+        c->reprocess = true;
+        return;
+    }
+    c->in_process = true;
+    do {
+        c->reprocess = false;
+        parse_round(c);
+    } while (c->reprocess && !c->closing);
+    c->in_process = false;
+    if (!c->closing && c->buf && c->len < c->cap && c->state != SL_CONN_TUNNEL)
+        start_reading(c);
+}
+
+/* Drops the parsed prefix of the buffer once nothing points into it. */
+static void compact(sl_conn_t *c)
+{
+    if (c->body_in_flight || c->pos == 0 || (c->state == SL_CONN_HEAD && c->rp.started))
+        return;
+    memmove(c->buf, c->buf + c->pos, c->len - c->pos);
+    c->len -= c->pos;
+    c->pos = 0;
+}
+
+void sl_conn_body_start(sl_conn_t *c)
+{
+    sl_req_t *req = c->req;
+    if (req == NULL || c->body_wanted)
+        return;
+    c->body_wanted = true;
+    if (req->expect_continue && !req->body_done && c->pos == c->len) {
+        static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        uv_buf_t b = uv_buf_init((char *)cont, sizeof(cont) - 1);
+        sl_conn_write(c, &b, 1, NULL, NULL);
+    }
+    process(c);
+}
+
+void sl_conn_body_consumed(sl_conn_t *c)
+{
+    c->body_in_flight = false;
+    if (c->closing)
+        return;
+    compact(c);
+    if (c->state == SL_CONN_TUNNEL) {
+        start_reading(c);
+        return;
+    }
+    process(c);
+}
+
+void sl_conn_tunnel_start(sl_conn_t *c)
+{
+    c->state = SL_CONN_TUNNEL;
+    uv_timer_stop(&c->read_timer);
+    compact(c);
+    if (c->len > c->pos) {
+        uv_buf_t piece = uv_buf_init(c->buf + c->pos, (unsigned)(c->len - c->pos));
+        c->pos = c->len;
+        c->body_in_flight = true;
+        sl_proxy_body(c->req, &piece, 1, false);
+        return;
+    }
+    if (c->body_eof) {
+        sl_proxy_body(c->req, NULL, 0, true);
+        return;
+    }
+    start_reading(c);
+}
+
+static void finish_request(sl_conn_t *c, bool close)
+{
+    sl_req_t *req = c->req;
+    if (req) {
+        sl_worker_snap_release(c->w, req->slot);
+        c->req = NULL;
+    }
+    c->requests++;
+    if (close || c->close_after || c->body_eof || (req && !req->keep_alive) ||
+        c->requests >= c->w->settings->keepalive_requests || c->state == SL_CONN_TUNNEL) {
+        sl_conn_close(c);
+        return;
+    }
+    sl_arena_reset(&c->arena);
+    c->state = SL_CONN_HEAD;
+    c->body_wanted = false;
+    c->rp.started = false;
+    compact(c);
+    if (c->len == 0 && c->buf) {
+        /* idle: the buffer goes back to the pool until the next request arrives */
+        sl_bufpool_put(&c->w->bufs, c->buf, c->cap);
+        c->buf = NULL;
+        c->cap = c->len = c->pos = 0;
+    }
+    arm_read_timer(c);
+    process(c);
+}
+
+void sl_conn_response_done(sl_conn_t *c, bool close)
+{
+    if (c->closing)
+        return;
+    sl_req_t *req = c->req;
+    if (req && !req->body_done)
+        close = true; /* the rest of the body would be read as the next request */
+    finish_request(c, close);
+}

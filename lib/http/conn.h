@@ -1,0 +1,95 @@
+/*
+ * Client connection: reads and parses requests with llhttp, enforces limits and timeouts,
+ * answers malformed requests itself, hands each request to the proxy, feeds it the request
+ * body with backpressure, writes what the proxy gives it, and keeps the connection alive
+ * between requests (pipelined requests wait in the read buffer and are parsed one at a time).
+ *
+ * Thread: the owning worker only.
+ */
+#ifndef SL_HTTP_CONN_H
+#define SL_HTTP_CONN_H
+
+#include <llhttp.h>
+#include <stdbool.h>
+#include <uv.h>
+
+#include "core/worker.h"
+#include "http/errors.h"
+#include "http/reqparse.h"
+#include "http/request.h"
+
+typedef enum {
+    SL_CONN_HEAD = 0,   /* waiting for / parsing a request head */
+    SL_CONN_REQUEST,    /* a request is being handled */
+    SL_CONN_TUNNEL,     /* upgraded: raw bytes both ways */
+} sl_conn_state_t;
+
+typedef void (*sl_conn_write_cb)(sl_conn_t *c, void *arg);
+
+struct sl_conn {
+    uv_tcp_t tcp;                 /* first: handle callbacks cast back to the conn */
+    sl_worker_t *w;
+    sl_conn_t *prev, *next;       /* worker's connection list */
+    uv_timer_t read_timer;        /* header / body / keep-alive idle timeout */
+    uv_timer_t write_timer;       /* send timeout */
+    sl_reqparse_t rp;             /* request parser (llhttp inside) */
+    sl_conn_state_t state;
+
+    char *buf;                    /* read buffer (bufpool) or NULL while idle */
+    size_t cap, len, pos;         /* bytes held, bytes parsed */
+    sl_arena_t arena;             /* request arena, reset between requests */
+    sl_req_t *req;                /* current request or NULL */
+
+    /* request body */
+    bool body_wanted;             /* the proxy is ready for body bytes */
+    bool body_in_flight;          /* pieces handed to the proxy, not yet written */
+    bool body_eof;                /* client closed its side */
+    uv_buf_t *pieces;             /* body pieces of one parse round (into buf) */
+    size_t n_pieces, cap_pieces;
+
+    unsigned writes_pending;
+    bool reading;
+    bool closing;
+    bool close_after;             /* close once the current response is out */
+    bool in_process;
+    bool reprocess;
+
+    uint32_t requests;            /* served on this connection */
+    char peer_ip[48];
+    uint16_t peer_port;
+    uint16_t local_port;
+};
+
+/* Accepts a connection from <listener> (listening on <local_port>). */
+void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port);
+
+/* Queues <n> buffers for the client; <cb>(conn, arg) runs once they are written. The memory
+ * must stay valid until then. A write error closes the connection (and aborts the proxy). */
+void sl_conn_write(sl_conn_t *c, const uv_buf_t *bufs, unsigned n, sl_conn_write_cb cb, void *arg);
+
+/* The proxy is ready for the request body: parsing resumes and pieces arrive through
+ * sl_proxy_body. Sends "100 Continue" first when the client asked for it. */
+void sl_conn_body_start(sl_conn_t *c);
+/* The proxy has written the pieces it was given; their buffer space may be reused. */
+void sl_conn_body_consumed(sl_conn_t *c);
+
+/* Answers the current request with the gateway error <kind> (Kong's status, message and
+ * negotiated format) and finishes it. Only before the response has started. */
+void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind);
+
+/* The response is completely written. <close>: the connection cannot be reused. */
+void sl_conn_response_done(sl_conn_t *c, bool close);
+
+/* Switches to tunnel mode after a 101: every byte read goes to the proxy as body pieces. */
+void sl_conn_tunnel_start(sl_conn_t *c);
+
+/* Closes the connection now, aborting the request in progress. */
+void sl_conn_close(sl_conn_t *c);
+
+/* Stops accepting work on every connection of <w> and closes them (shutdown). */
+void sl_conn_close_all(sl_worker_t *w);
+
+/* Microseconds-resolution monotonic clock in nanoseconds. */
+uint64_t sl_now_ns(void);
+
+#endif

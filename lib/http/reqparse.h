@@ -1,0 +1,65 @@
+/*
+ * Request head parsing: llhttp callbacks that record the method, target and header fields as
+ * offsets into the caller's buffer (so the buffer may grow while a head arrives), and the step
+ * that turns a complete head into an sl_req: the head copied into the request arena, Host and
+ * target checked (RFC 9112), the path split and normalized, framing facts recorded.
+ *
+ * The connection drives it with its socket data; the fuzz target and unit tests drive it with
+ * plain bytes.
+ *
+ * Thread: one parser belongs to one thread.
+ */
+#ifndef SL_HTTP_REQPARSE_H
+#define SL_HTTP_REQPARSE_H
+
+#include <llhttp.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "http/errors.h"
+#include "http/request.h"
+
+#define SL_MAX_HEADERS 256
+
+typedef struct sl_hdr_span {
+    uint32_t name_off, name_len, value_off, value_len; /* into the parsed buffer */
+} sl_hdr_span_t;
+
+typedef struct sl_reqparse sl_reqparse_t;
+
+struct sl_reqparse {
+    llhttp_t llhttp;
+    const char *base;            /* start of the buffer being parsed; set before execute */
+    size_t max_request_line;
+    uint32_t method_off, method_len, url_off, url_len;
+    bool started;                /* a head has begun */
+    bool head_ready;             /* llhttp paused because a head is complete (vs. because a
+                                    message ended); cleared by sl_reqparse_build */
+    bool url_complete;
+    bool in_value;
+    sl_hdr_span_t *spans;        /* owned (malloc), reused across requests */
+    size_t n_spans, cap_spans;
+    bool has_err;                /* a callback decided on an error response */
+    sl_err_kind_t err;
+    /* body hooks, called from llhttp's on_body / on_message_complete */
+    int (*on_body)(sl_reqparse_t *p, const char *at, size_t n);
+    int (*on_message_complete)(sl_reqparse_t *p);
+    void *data;
+};
+
+/* Initialises <p>; llhttp pauses (HPE_PAUSED) when a head is complete. */
+void sl_reqparse_init(sl_reqparse_t *p, size_t max_request_line, void *data);
+void sl_reqparse_free(sl_reqparse_t *p);
+
+/* Runs llhttp over <len> bytes at <base> + <off>; <base> is where offsets count from. */
+llhttp_errno_t sl_reqparse_execute(sl_reqparse_t *p, const char *base, size_t off, size_t len);
+
+/* Fills <req> from the complete head that ends at <head_end> (offset into <base>): copies the
+ * head into <arena>, sets method, target, path/query, headers, host/port (<local_port> when
+ * the Host header has none), normalized path and framing. Returns 0, or 1 + the
+ * sl_err_kind_t to answer with. */
+int sl_reqparse_build(sl_reqparse_t *p, const char *base, size_t head_end, sl_arena_t *arena,
+                      uint16_t local_port, sl_req_t *req);
+
+#endif

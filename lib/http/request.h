@@ -1,0 +1,76 @@
+/*
+ * A request as the worker sees it from the head on: the parsed head (copied into the request
+ * arena, so it outlives the read buffer), framing facts, the route it matched, timings, and
+ * the response's progress. One at a time per client connection; responses therefore leave in
+ * request order when clients pipeline.
+ *
+ * Thread: the owning worker only. Lifetime: from headers complete to the end of the log phase;
+ * everything it points to is in <arena> or in the snapshot held by <slot>.
+ */
+#ifndef SL_HTTP_REQUEST_H
+#define SL_HTTP_REQUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/slice.h"
+#include "core/worker.h"
+#include "router/router.h"
+
+typedef struct sl_conn sl_conn_t;
+typedef struct sl_proxy sl_proxy_t;
+
+typedef struct sl_req {
+    sl_conn_t *conn;
+    sl_worker_t *w;
+    sl_arena_t *arena;           /* the connection's arena, reset after each request */
+    sl_snap_slot_t *slot;        /* snapshot this request runs on (worker-local count) */
+
+    /* head, as received (slices into the arena copy of the head) */
+    sl_slice_t method;
+    sl_slice_t target;           /* request-target as sent */
+    sl_slice_t path;             /* target without query (raw) */
+    sl_slice_t query;            /* after '?', without it; has_query tells a bare '?' */
+    bool has_query;
+    uint8_t http_major, http_minor;
+    sl_header_t *headers;
+    size_t n_headers;
+    sl_slice_t host;             /* Host header without port, lower-cased (arena) */
+    sl_slice_t host_raw;         /* Host header as sent */
+    uint16_t port;               /* Host header port, else the listening port */
+    char *norm_path;             /* normalized path (arena, NUL-terminated) */
+    size_t norm_len;
+
+    /* framing */
+    bool has_body;               /* Content-Length > 0 or chunked */
+    bool chunked;
+    uint64_t content_length;     /* when !chunked */
+    bool keep_alive;             /* client wants the connection kept */
+    bool upgrade;                /* Upgrade request (WebSocket) */
+    bool expect_continue;
+    bool is_head;
+
+    /* request body progress */
+    uint64_t body_received;
+    bool body_done;
+
+    /* routing */
+    sl_router_match_t match;
+    const sl_route_t *route;
+    const sl_service_t *service;
+
+    char id[33];                 /* X-Kong-Request-Id */
+    uint64_t start_ns;           /* head started */
+    uint64_t upstream_send_ns;   /* just before the upstream request was sent (0: never) */
+    uint64_t upstream_head_ns;   /* upstream response head received */
+
+    /* response progress */
+    int status;                  /* status sent to the client, 0 until the head is built */
+    bool response_started;       /* bytes of the response head were handed to the socket */
+    uint64_t bytes_out;
+
+    sl_proxy_t *proxy;           /* proxy state while proxying */
+} sl_req_t;
+
+#endif

@@ -1,0 +1,1064 @@
+/*
+ * Proxying one request: route, pick a peer, connect (or reuse), send the rewritten head and
+ * stream the body, then parse the response and stream it back with its headers rewritten.
+ * Connection failures are retried on the next peer up to service.retries times (Kong's
+ * nginx next-upstream on "error timeout" for the connect phase); upstream failures map to
+ * Kong's 502/503/504 in fail() only.
+ */
+#include "proxy/proxy.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "http/conn.h"
+#include "http/errors.h"
+#include "http/headers.h"
+#include "proxy/balancer.h"
+#include "proxy/dns.h"
+#include "proxy/upstream.h"
+#include "router/path.h"
+
+#define MAX_RESP_HEADERS 256
+
+typedef enum {
+    FR_NONE = 0,  /* no body (HEAD, 1xx, 204, 304) */
+    FR_LENGTH,    /* Content-Length passed through */
+    FR_CHUNKED,   /* re-chunked for the client */
+    FR_CLOSE,     /* delimited by closing the connection (HTTP/1.0 client) */
+} framing_t;
+
+struct sl_proxy {
+    sl_req_t *req;
+    sl_conn_t *conn;
+    sl_worker_t *w;
+    const sl_service_t *svc;
+    const sl_balancer_t *bal;
+    int tries_left;
+    uint64_t tried;
+    int peer;
+    sl_err_kind_t last_err;
+    sl_dns_waiter_t *dns_waiter;
+    sl_upconn_t *up;
+
+    char *upath;               /* upstream path + query, escaped (arena) */
+    size_t upath_len;
+    const char *prefix;        /* stripped prefix for X-Forwarded-Prefix, or NULL */
+    size_t prefix_len;
+
+    /* request side */
+    bool head_sent;
+    bool req_body_sent;        /* all of the request body was written upstream */
+    bool body_started;         /* some body bytes were written upstream */
+    char req_chunk_hdr[24];
+
+    /* response side */
+    llhttp_t rp;
+    sl_hdr_span_t *spans;      /* response header spans into up->buf */
+    size_t n_spans;
+    bool in_value;
+    uint32_t reason_off, reason_len;
+    bool got_bytes;            /* any response byte arrived */
+    bool head_received;
+    bool head_queued;          /* the client head was built and queued in out */
+    bool complete;
+    bool upgrade_ok;
+    bool client_write_pending;
+    bool up_eof;
+    bool bad_head;
+    framing_t framing;
+    uv_buf_t *out;             /* the next batch for the client (arena, reused) */
+    size_t n_out, cap_out;
+    int chunk_idx;             /* slot of the open chunk's size line, or -1 */
+    size_t chunk_total;
+    char chunk_hdr[24];
+    bool tunnel;
+    bool tunnel_close_after_write;
+};
+
+static void pick_and_connect(sl_proxy_t *p);
+static void fail(sl_proxy_t *p, sl_err_kind_t kind);
+static void parse_response(sl_proxy_t *p);
+static const llhttp_settings_t *response_settings(void);
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static void out_reserve(sl_proxy_t *p)
+{
+    if (p->n_out == p->cap_out) {
+        size_t ncap = p->cap_out ? p->cap_out * 2 : 16;
+        uv_buf_t *n = sl_arena_alloc(p->req->arena, ncap * sizeof(*n));
+        if (p->n_out)
+            memcpy(n, p->out, p->n_out * sizeof(*n));
+        p->out = n;
+        p->cap_out = ncap;
+    }
+}
+
+static void out_push(sl_proxy_t *p, const char *base, size_t len)
+{
+    if (len == 0)
+        return;
+    out_reserve(p);
+    p->out[p->n_out++] = uv_buf_init((char *)base, (unsigned)len);
+}
+
+static void detach_upstream(sl_proxy_t *p, bool reusable)
+{
+    sl_upconn_t *u = p->up;
+    if (u == NULL)
+        return;
+    p->up = NULL;
+    u->owner = NULL;
+    u->connect_cb = NULL;
+    if (reusable)
+        sl_upconn_release(u);
+    else
+        sl_upconn_close(u);
+}
+
+static void arm_up_timer(sl_proxy_t *p);
+
+static void on_up_timeout(uv_timer_t *t)
+{
+    sl_upconn_t *u = t->data;
+    sl_proxy_t *p = u->owner;
+    if (p == NULL)
+        return;
+    if (p->tunnel) {
+        sl_conn_close(p->conn);
+        return;
+    }
+    sl_log(SL_LOG_ERROR, "upstream timed out (%s) while %s", p->bal->name,
+           sl_upconn_writes_pending(u) ? "sending the request" : "reading the response");
+    fail(p, SL_ERR_UPSTREAM_TIMEOUT);
+}
+
+static void arm_up_timer(sl_proxy_t *p)
+{
+    sl_upconn_t *u = p->up;
+    if (u == NULL)
+        return;
+    if (p->client_write_pending && !sl_upconn_writes_pending(u)) {
+        uv_timer_stop(&u->timer); /* waiting on the client, not on the upstream */
+        return;
+    }
+    uint32_t ms = sl_upconn_writes_pending(u) ? p->svc->write_timeout_ms : p->svc->read_timeout_ms;
+    uv_timer_start(&u->timer, on_up_timeout, ms, 0);
+}
+
+/* ---- failure ------------------------------------------------------------------------ */
+
+static void fail(sl_proxy_t *p, sl_err_kind_t kind)
+{
+    sl_req_t *req = p->req;
+    detach_upstream(p, false);
+    if (p->dns_waiter) {
+        sl_dns_cancel(p->dns_waiter);
+        p->dns_waiter = NULL;
+    }
+    req->proxy = NULL;
+    if (p->head_queued || req->response_started) {
+        /* part of the response is out: the only honest thing left is to cut it short */
+        sl_conn_close(p->conn);
+        return;
+    }
+    sl_conn_send_error(p->conn, kind);
+}
+
+void sl_proxy_abort(sl_req_t *req)
+{
+    sl_proxy_t *p = req->proxy;
+    if (p == NULL)
+        return;
+    detach_upstream(p, false);
+    if (p->dns_waiter) {
+        sl_dns_cancel(p->dns_waiter);
+        p->dns_waiter = NULL;
+    }
+    req->proxy = NULL;
+}
+
+/* A connection attempt failed before any response byte: try another peer if allowed. */
+static void attempt_failed(sl_proxy_t *p, sl_err_kind_t kind, bool free_retry)
+{
+    detach_upstream(p, false);
+    p->last_err = kind;
+    if (free_retry) {
+        /* a keep-alive connection the upstream had closed: not the peer's fault */
+        pick_and_connect(p);
+        return;
+    }
+    if (p->tries_left > 0 && !p->body_started) {
+        p->tries_left--;
+        pick_and_connect(p);
+        return;
+    }
+    fail(p, kind);
+}
+
+/* ---- the request head --------------------------------------------------------------- */
+
+static bool skip_request_header(sl_slice_t name, const sl_conn_tokens_t *tok)
+{
+    if (sl_header_is_hop_by_hop(name, tok))
+        return true;
+    switch (name.len) {
+    case 3:
+        return SL_SLICE_IEQ_LIT(name, "via");
+    case 4:
+        return SL_SLICE_IEQ_LIT(name, "host");
+    case 6:
+        return SL_SLICE_IEQ_LIT(name, "expect");
+    case 9:
+        return SL_SLICE_IEQ_LIT(name, "x-real-ip");
+    case 14:
+        return SL_SLICE_IEQ_LIT(name, "content-length");
+    case 15:
+        return SL_SLICE_IEQ_LIT(name, "x-forwarded-for");
+    case 16:
+        return SL_SLICE_IEQ_LIT(name, "x-forwarded-host") ||
+               SL_SLICE_IEQ_LIT(name, "x-forwarded-port") ||
+               SL_SLICE_IEQ_LIT(name, "x-forwarded-path");
+    case 17:
+        return SL_SLICE_IEQ_LIT(name, "x-forwarded-proto") ||
+               SL_SLICE_IEQ_LIT(name, "x-kong-request-id");
+    case 18:
+        return SL_SLICE_IEQ_LIT(name, "x-forwarded-prefix");
+    }
+    return false;
+}
+
+static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *peer)
+{
+    sl_req_t *req = p->req;
+    sl_conn_t *c = p->conn;
+    const sl_settings_t *s = p->w->settings;
+    sl_conn_tokens_t tok;
+    sl_conn_tokens_parse(&tok, req->headers, req->n_headers);
+
+    sl_hbuf_init(hb, req->arena, 512 + req->target.len + req->n_headers * 48);
+    sl_hbuf_slice(hb, req->method);
+    sl_hbuf_lit(hb, " ");
+    sl_hbuf_append(hb, p->upath, p->upath_len);
+    sl_hbuf_lit(hb, " HTTP/1.1\r\nHost: ");
+    if (p->req->route->preserve_host && req->host_raw.len)
+        sl_hbuf_slice(hb, req->host_raw);
+    else
+        sl_hbuf_append(hb, peer->host_header, strlen(peer->host_header));
+    sl_hbuf_lit(hb, "\r\n");
+
+    sl_slice_t via_in[8];
+    size_t n_via = 0;
+    bool te_trailers = false;
+    bool first_xff = true;
+    sl_hbuf_t xff;
+    sl_hbuf_init(&xff, req->arena, 64);
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const sl_header_t *h = &req->headers[i];
+        if (skip_request_header(h->name, &tok)) {
+            if (SL_SLICE_IEQ_LIT(h->name, "x-forwarded-for") && h->value.len) {
+                if (!first_xff)
+                    sl_hbuf_lit(&xff, ", ");
+                sl_hbuf_slice(&xff, h->value);
+                first_xff = false;
+            } else if (SL_SLICE_IEQ_LIT(h->name, "via") && n_via < 8) {
+                via_in[n_via++] = h->value;
+            } else if (SL_SLICE_IEQ_LIT(h->name, "te")) {
+                te_trailers |= sl_header_has_token(h->value, "trailers");
+            }
+            continue;
+        }
+        sl_hbuf_header(hb, h->name, h->value);
+    }
+    /* kong-compat 3.6: X-Forwarded-* describe what the gateway received; without trusted IPs
+     * the client's values are replaced, except X-Forwarded-For which is appended to */
+    sl_hbuf_lit(hb, "X-Forwarded-For: ");
+    if (!first_xff) {
+        sl_hbuf_append(hb, xff.p, xff.len);
+        sl_hbuf_lit(hb, ", ");
+    }
+    sl_hbuf_printf(hb, "%s\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: ", c->peer_ip);
+    sl_hbuf_slice(hb, req->host);
+    sl_hbuf_printf(hb, "\r\nX-Forwarded-Port: %u\r\nX-Forwarded-Path: ", (unsigned)c->local_port);
+    sl_hbuf_slice(hb, req->path);
+    sl_hbuf_lit(hb, "\r\n");
+    if (p->prefix) {
+        sl_hbuf_lit(hb, "X-Forwarded-Prefix: ");
+        sl_hbuf_append(hb, p->prefix, p->prefix_len);
+        sl_hbuf_lit(hb, "\r\n");
+    }
+    sl_hbuf_printf(hb, "X-Real-IP: %s\r\nVia: ", c->peer_ip);
+    for (size_t i = 0; i < n_via; i++) {
+        sl_hbuf_slice(hb, via_in[i]);
+        sl_hbuf_lit(hb, ", ");
+    }
+    sl_hbuf_printf(hb, "%u.%u " SL_SERVER_TOKEN "\r\n", req->http_major, req->http_minor);
+    if (s->headers_upstream & SL_HDR_REQUEST_ID)
+        sl_hbuf_printf(hb, "X-Kong-Request-Id: %s\r\n", req->id);
+    if (req->chunked)
+        sl_hbuf_lit(hb, "Transfer-Encoding: chunked\r\n");
+    else if (req->has_body ||
+             (req->content_length == 0 && (SL_SLICE_EQ_LIT(req->method, "POST") ||
+                                           SL_SLICE_EQ_LIT(req->method, "PUT") ||
+                                           SL_SLICE_EQ_LIT(req->method, "PATCH"))))
+        sl_hbuf_printf(hb, "Content-Length: %" PRIu64 "\r\n", req->content_length);
+    if (te_trailers)
+        sl_hbuf_lit(hb, "TE: trailers\r\n");
+    if (req->upgrade) {
+        for (size_t i = 0; i < req->n_headers; i++)
+            if (SL_SLICE_IEQ_LIT(req->headers[i].name, "upgrade"))
+                sl_hbuf_header(hb, req->headers[i].name, req->headers[i].value);
+        sl_hbuf_lit(hb, "Connection: keep-alive, Upgrade\r\n\r\n");
+    } else {
+        sl_hbuf_lit(hb, "Connection: keep-alive\r\n\r\n");
+    }
+}
+
+/* ---- sending ------------------------------------------------------------------------ */
+
+static void on_up_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
+
+static void on_up_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
+{
+    sl_upconn_t *u = h->data;
+    if (u->buf == NULL) {
+        u->cap = SL_BUF_SIZE;
+        u->buf = sl_bufpool_get(&u->w->bufs, u->cap);
+        u->len = u->pos = 0;
+    }
+    *out = uv_buf_init(u->buf + u->len, (unsigned)(u->cap - u->len));
+}
+
+static void up_start_reading(sl_proxy_t *p)
+{
+    sl_upconn_t *u = p->up;
+    if (u == NULL || u->reading || p->up_eof)
+        return;
+    if (u->buf && u->len == u->cap)
+        return;
+    if (uv_read_start((uv_stream_t *)&u->tcp, on_up_alloc, on_up_read) == 0)
+        u->reading = true;
+}
+
+static void up_stop_reading(sl_proxy_t *p)
+{
+    sl_upconn_t *u = p->up;
+    if (u && u->reading) {
+        uv_read_stop((uv_stream_t *)&u->tcp);
+        u->reading = false;
+    }
+}
+
+static void on_head_written(sl_upconn_t *u, int status)
+{
+    sl_proxy_t *p = u->owner;
+    if (status < 0) {
+        sl_log(SL_LOG_ERROR, "upstream %s: sending the request failed: %s", p->bal->name,
+               uv_strerror(status));
+        attempt_failed(p, SL_ERR_UPSTREAM_BAD,
+                       u->reused && !p->got_bytes && !p->req->has_body);
+        return;
+    }
+    arm_up_timer(p);
+}
+
+static void send_request(sl_proxy_t *p)
+{
+    sl_req_t *req = p->req;
+    sl_upconn_t *u = p->up;
+    u->owner = p;
+    u->requests++;
+    llhttp_init(&p->rp, HTTP_RESPONSE, response_settings());
+    p->rp.data = p;
+    p->n_spans = 0;
+    p->in_value = false;
+    p->got_bytes = p->head_received = false;
+    p->up_eof = false;
+
+    sl_hbuf_t hb;
+    build_request_head(p, &hb, &p->bal->peers[p->peer]);
+    uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
+    req->upstream_send_ns = sl_now_ns();
+    u->timer.data = u;
+    int rc = sl_upconn_write(u, &b, 1, on_head_written);
+    if (rc < 0) {
+        attempt_failed(p, SL_ERR_UPSTREAM_BAD, false);
+        return;
+    }
+    p->head_sent = true;
+    arm_up_timer(p);
+    up_start_reading(p);
+    if (req->has_body && !p->body_started)
+        sl_conn_body_start(p->conn);
+}
+
+static void on_connected(sl_upconn_t *u, int status, void *arg)
+{
+    sl_proxy_t *p = arg;
+    if (status < 0) {
+        char addr[64];
+        sl_addr_format(&u->addr, addr, sizeof(addr));
+        sl_log(SL_LOG_ERROR, "upstream %s (%s): connect failed: %s", p->bal->name, addr,
+               uv_strerror(status));
+        attempt_failed(p, status == UV_ETIMEDOUT ? SL_ERR_UPSTREAM_TIMEOUT : SL_ERR_UPSTREAM_BAD,
+                       false);
+        return;
+    }
+    send_request(p);
+}
+
+static void connect_addr(sl_proxy_t *p, const struct sockaddr_storage *addr)
+{
+    sl_upconn_t *u = sl_pool_take(p->w->pool, addr);
+    if (u) {
+        p->up = u;
+        u->owner = p;
+        send_request(p);
+        return;
+    }
+    p->up = sl_upconn_connect(p->w, addr, p->svc->connect_timeout_ms, on_connected, p);
+    p->up->owner = p;
+}
+
+static void on_dns(void *arg, int status, const struct sockaddr_storage *addr)
+{
+    sl_proxy_t *p = arg;
+    p->dns_waiter = NULL;
+    if (status != 0) {
+        fail(p, SL_ERR_DNS);
+        return;
+    }
+    connect_addr(p, addr);
+}
+
+static void pick_and_connect(sl_proxy_t *p)
+{
+    int32_t *state = p->req->slot->rr_state;
+    int i = sl_balancer_pick(p->bal, state, p->tried);
+    if (i < 0 && p->tried) {
+        p->tried = 0; /* every peer was tried: start over (nginx does the same) */
+        i = sl_balancer_pick(p->bal, state, 0);
+    }
+    if (i < 0) {
+        fail(p, SL_ERR_NO_PEER);
+        return;
+    }
+    p->peer = i;
+    if (i < 64)
+        p->tried |= 1ull << i;
+    const sl_peer_t *peer = &p->bal->peers[i];
+    if (peer->is_ip) {
+        connect_addr(p, &peer->addr);
+        return;
+    }
+    struct sockaddr_storage addr;
+    int rc = sl_dns_resolve(p->w->dns, peer->host, peer->port, &addr, on_dns, p, &p->dns_waiter);
+    if (rc == 0)
+        connect_addr(p, &addr);
+    else if (rc < 0)
+        fail(p, SL_ERR_DNS);
+}
+
+/* ---- request body ------------------------------------------------------------------- */
+
+static void on_body_written(sl_upconn_t *u, int status)
+{
+    sl_proxy_t *p = u->owner;
+    if (status < 0) {
+        sl_log(SL_LOG_ERROR, "upstream %s: sending the request body failed: %s", p->bal->name,
+               uv_strerror(status));
+        fail(p, SL_ERR_UPSTREAM_BAD);
+        return;
+    }
+    if (p->tunnel) {
+        arm_up_timer(p);
+        sl_conn_body_consumed(p->conn);
+        return;
+    }
+    if (p->req->body_done)
+        p->req_body_sent = true;
+    arm_up_timer(p);
+    sl_conn_body_consumed(p->conn);
+}
+
+void sl_proxy_body(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last)
+{
+    sl_proxy_t *p = req->proxy;
+    sl_conn_t *c = req->conn;
+    if (p == NULL || p->up == NULL || p->complete) {
+        /* the response is already decided: the body has nowhere to go */
+        if (p && p->tunnel && last) {
+            sl_conn_close(c);
+            return;
+        }
+        sl_conn_body_consumed(c);
+        return;
+    }
+    if (p->tunnel && last) {
+        sl_conn_close(c); /* the client closed the tunnel */
+        return;
+    }
+    uv_buf_t bufs[64];
+    uv_buf_t *v = bufs;
+    size_t need = n + 3;
+    if (need > sizeof(bufs) / sizeof(bufs[0]))
+        v = sl_arena_alloc(req->arena, need * sizeof(*v));
+    size_t k = 0, total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += pieces[i].len;
+    bool chunk = req->chunked && !p->tunnel;
+    if (chunk && total) {
+        int hl = snprintf(p->req_chunk_hdr, sizeof(p->req_chunk_hdr), "%zx\r\n", total);
+        v[k++] = uv_buf_init(p->req_chunk_hdr, (unsigned)hl);
+    }
+    for (size_t i = 0; i < n; i++)
+        v[k++] = pieces[i];
+    if (chunk && total)
+        v[k++] = uv_buf_init("\r\n", 2);
+    if (chunk && last)
+        v[k++] = uv_buf_init("0\r\n\r\n", 5);
+    if (k == 0) {
+        if (last)
+            p->req_body_sent = true;
+        sl_conn_body_consumed(c);
+        return;
+    }
+    p->body_started = true;
+    int rc = sl_upconn_write(p->up, v, (unsigned)k, on_body_written);
+    if (rc < 0) {
+        fail(p, SL_ERR_UPSTREAM_BAD);
+        return;
+    }
+    arm_up_timer(p);
+}
+
+/* ---- the response ------------------------------------------------------------------- */
+
+static int r_on_status(llhttp_t *rp, const char *at, size_t n)
+{
+    sl_proxy_t *p = rp->data;
+    if (p->reason_len == 0)
+        p->reason_off = (uint32_t)(at - p->up->buf);
+    p->reason_len += (uint32_t)n;
+    return 0;
+}
+
+static int r_on_message_begin(llhttp_t *rp)
+{
+    sl_proxy_t *p = rp->data;
+    p->n_spans = 0;
+    p->in_value = false;
+    p->reason_len = 0;
+    return 0;
+}
+
+static int r_on_header_field(llhttp_t *rp, const char *at, size_t n)
+{
+    sl_proxy_t *p = rp->data;
+    if (p->n_spans == 0 || p->in_value) {
+        if (p->n_spans == MAX_RESP_HEADERS) {
+            p->bad_head = true;
+            return HPE_USER;
+        }
+        if (p->spans == NULL)
+            p->spans = sl_arena_alloc(p->req->arena, MAX_RESP_HEADERS * sizeof(sl_hdr_span_t));
+        memset(&p->spans[p->n_spans++], 0, sizeof(sl_hdr_span_t));
+        p->in_value = false;
+    }
+    sl_hdr_span_t *h = &p->spans[p->n_spans - 1];
+    if (h->name_len == 0)
+        h->name_off = (uint32_t)(at - p->up->buf);
+    h->name_len += (uint32_t)n;
+    return 0;
+}
+
+static int r_on_header_value(llhttp_t *rp, const char *at, size_t n)
+{
+    sl_proxy_t *p = rp->data;
+    sl_hdr_span_t *h = &p->spans[p->n_spans - 1];
+    if (!p->in_value) {
+        p->in_value = true;
+        h->value_off = (uint32_t)(at - p->up->buf);
+    }
+    h->value_len = (uint32_t)((size_t)(at - p->up->buf) + n - h->value_off);
+    return 0;
+}
+
+static bool skip_response_header(sl_slice_t name, const sl_conn_tokens_t *tok, bool upgrade)
+{
+    if (upgrade && SL_SLICE_IEQ_LIT(name, "upgrade"))
+        return false;
+    if (sl_header_is_hop_by_hop(name, tok))
+        return true;
+    return SL_SLICE_IEQ_LIT(name, "via");
+}
+
+/* Builds the client's response head from the upstream's; returns what llhttp expects from
+ * on_headers_complete (0, or 1 for "no body"). */
+static int r_on_headers_complete(llhttp_t *rp)
+{
+    sl_proxy_t *p = rp->data;
+    sl_req_t *req = p->req;
+    sl_upconn_t *u = p->up;
+    const sl_settings_t *s = p->w->settings;
+    int status = rp->status_code;
+    bool http10 = req->http_minor == 0;
+
+    sl_header_t *hs = sl_arena_alloc(req->arena, (p->n_spans + 1) * sizeof(*hs));
+    for (size_t i = 0; i < p->n_spans; i++) {
+        sl_hdr_span_t *h = &p->spans[i];
+        hs[i].name = sl_slice(u->buf + h->name_off, h->name_len);
+        sl_slice_t v = h->value_len ? sl_slice(u->buf + h->value_off, h->value_len)
+                                    : sl_slice("", 0);
+        while (v.len && (v.p[v.len - 1] == ' ' || v.p[v.len - 1] == '\t'))
+            v.len--;
+        hs[i].value = v;
+    }
+    sl_conn_tokens_t tok;
+    sl_conn_tokens_parse(&tok, hs, p->n_spans);
+    const char *std_reason = sl_http_reason(status);
+    sl_slice_t reason = p->reason_len ? sl_slice(u->buf + p->reason_off, p->reason_len)
+                                      : sl_slice(std_reason, strlen(std_reason));
+
+    if (status >= 100 && status < 200 && status != 101) {
+        /* interim responses go to HTTP/1.1 clients; 100 is ours to send (Expect is answered
+         * by the gateway, see sl_conn_body_start) */
+        if (!http10 && status != 100) {
+            sl_hbuf_t hb;
+            sl_hbuf_init(&hb, req->arena, 256);
+            sl_hbuf_printf(&hb, "HTTP/1.1 %d ", status);
+            sl_hbuf_slice(&hb, reason);
+            sl_hbuf_lit(&hb, "\r\n");
+            for (size_t i = 0; i < p->n_spans; i++)
+                if (!skip_response_header(hs[i].name, &tok, false))
+                    sl_hbuf_header(&hb, hs[i].name, hs[i].value);
+            sl_hbuf_lit(&hb, "\r\n");
+            out_push(p, hb.p, hb.len);
+        }
+        return 0;
+    }
+
+    req->upstream_head_ns = sl_now_ns();
+    p->head_received = true;
+    bool upgrade = status == 101;
+    if (upgrade && !req->upgrade) {
+        p->bad_head = true;
+        return HPE_USER;
+    }
+    p->upgrade_ok = upgrade;
+    req->status = status;
+
+    bool no_body = req->is_head || status == 204 || status == 304 || upgrade;
+    if (no_body)
+        p->framing = FR_NONE;
+    else if (rp->flags & F_CHUNKED)
+        p->framing = http10 ? FR_CLOSE : FR_CHUNKED;
+    else if (rp->flags & F_CONTENT_LENGTH)
+        p->framing = FR_LENGTH;
+    else
+        p->framing = http10 ? FR_CLOSE : FR_CHUNKED;
+
+    bool close = p->framing == FR_CLOSE || !req->keep_alive || p->conn->close_after ||
+                 p->conn->body_eof;
+
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, req->arena, 512 + p->n_spans * 64);
+    sl_hbuf_printf(&hb, "HTTP/1.1 %d ", status);
+    sl_hbuf_slice(&hb, reason);
+    sl_hbuf_lit(&hb, "\r\n");
+    bool has_date = false, has_server = false;
+    sl_slice_t via[8];
+    size_t n_via = 0;
+    for (size_t i = 0; i < p->n_spans; i++) {
+        sl_slice_t name = hs[i].name;
+        if (skip_response_header(name, &tok, upgrade)) {
+            if (SL_SLICE_IEQ_LIT(name, "via") && n_via < 8)
+                via[n_via++] = hs[i].value;
+            continue;
+        }
+        if (SL_SLICE_IEQ_LIT(name, "content-length") && p->framing != FR_LENGTH &&
+            !req->is_head && status != 304)
+            continue;
+        if (name.len == 4 && SL_SLICE_IEQ_LIT(name, "date"))
+            has_date = true;
+        else if (name.len == 6 && SL_SLICE_IEQ_LIT(name, "server"))
+            has_server = true;
+        sl_hbuf_header(&hb, name, hs[i].value);
+    }
+    if (!has_date)
+        sl_hbuf_printf(&hb, "Date: %s\r\n", sl_worker_date(p->w));
+    if (p->framing == FR_CHUNKED || (req->is_head && (rp->flags & F_CHUNKED) && !http10))
+        sl_hbuf_lit(&hb, "Transfer-Encoding: chunked\r\n");
+    if (upgrade)
+        sl_hbuf_lit(&hb, "Connection: upgrade\r\n");
+    else if (close)
+        sl_hbuf_lit(&hb, "Connection: close\r\n");
+    else
+        sl_hbuf_lit(&hb, "Connection: keep-alive\r\n");
+    if (!has_server && (s->headers & SL_HDR_SERVER))
+        sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
+    if (s->headers & SL_HDR_VIA || n_via) {
+        sl_hbuf_lit(&hb, "Via: ");
+        for (size_t i = 0; i < n_via; i++) {
+            sl_hbuf_slice(&hb, via[i]);
+            if (i + 1 < n_via || (s->headers & SL_HDR_VIA))
+                sl_hbuf_lit(&hb, ", ");
+        }
+        if (s->headers & SL_HDR_VIA)
+            sl_hbuf_lit(&hb, "1.1 " SL_SERVER_TOKEN);
+        sl_hbuf_lit(&hb, "\r\n");
+    }
+    if (s->headers & SL_HDR_UPSTREAM_LATENCY)
+        sl_hbuf_printf(&hb, "X-Kong-Upstream-Latency: %" PRIu64 "\r\n",
+                       (req->upstream_head_ns - req->upstream_send_ns) / 1000000);
+    if (s->headers & SL_HDR_PROXY_LATENCY)
+        sl_hbuf_printf(&hb, "X-Kong-Proxy-Latency: %" PRIu64 "\r\n",
+                       (req->upstream_send_ns - req->start_ns) / 1000000);
+    if (s->headers & SL_HDR_UPSTREAM_STATUS)
+        sl_hbuf_printf(&hb, "X-Kong-Upstream-Status: %d\r\n", status);
+    if (s->headers & SL_HDR_REQUEST_ID)
+        sl_hbuf_printf(&hb, "X-Kong-Request-Id: %s\r\n", req->id);
+    sl_hbuf_lit(&hb, "\r\n");
+    if (close)
+        p->conn->close_after = true;
+    out_push(p, hb.p, hb.len);
+    p->head_queued = true;
+    return req->is_head ? 1 : 0;
+}
+
+/* For chunked output, the pieces of one batch form a single chunk whose size line is filled
+ * in when the batch is flushed (close_chunk). */
+static void close_chunk(sl_proxy_t *p)
+{
+    if (p->chunk_idx < 0)
+        return;
+    int hl = snprintf(p->chunk_hdr, sizeof(p->chunk_hdr), "%zx\r\n", p->chunk_total);
+    p->out[p->chunk_idx] = uv_buf_init(p->chunk_hdr, (unsigned)hl);
+    out_push(p, "\r\n", 2);
+    p->chunk_idx = -1;
+    p->chunk_total = 0;
+}
+
+static int r_on_body(llhttp_t *rp, const char *at, size_t n)
+{
+    sl_proxy_t *p = rp->data;
+    if (p->framing == FR_CHUNKED && p->chunk_idx < 0) {
+        out_reserve(p);
+        p->out[p->n_out++] = uv_buf_init(NULL, 0); /* the size line, see close_chunk */
+        p->chunk_idx = (int)p->n_out - 1;
+    }
+    p->chunk_total += n;
+    /* contiguous pieces (bodies with Content-Length) merge into one buffer */
+    if (p->n_out && p->out[p->n_out - 1].base + p->out[p->n_out - 1].len == at) {
+        p->out[p->n_out - 1].len += n;
+        return 0;
+    }
+    out_push(p, at, n);
+    return 0;
+}
+
+static int r_on_message_complete(llhttp_t *rp)
+{
+    sl_proxy_t *p = rp->data;
+    if (!p->head_received)
+        return 0; /* end of an interim (1xx) response: the final one follows */
+    p->complete = true;
+    if (p->framing == FR_CHUNKED) {
+        close_chunk(p);
+        out_push(p, "0\r\n\r\n", 5);
+    }
+    return p->upgrade_ok ? 0 : HPE_PAUSED;
+}
+
+static const llhttp_settings_t *response_settings(void)
+{
+    static llhttp_settings_t s;
+    static bool init;
+    if (!init) {
+        llhttp_settings_init(&s);
+        s.on_message_begin = r_on_message_begin;
+        s.on_status = r_on_status;
+        s.on_header_field = r_on_header_field;
+        s.on_header_value = r_on_header_value;
+        s.on_headers_complete = r_on_headers_complete;
+        s.on_body = r_on_body;
+        s.on_message_complete = r_on_message_complete;
+        init = true;
+    }
+    return &s;
+}
+
+static void finish(sl_proxy_t *p)
+{
+    sl_req_t *req = p->req;
+    sl_upconn_t *u = p->up;
+    bool reusable = u && !p->up_eof && llhttp_should_keep_alive(&p->rp) &&
+                    (p->req_body_sent || !req->has_body) && u->pos == u->len &&
+                    sl_upconn_writes_pending(u) == 0;
+    detach_upstream(p, reusable);
+    req->proxy = NULL;
+    sl_conn_response_done(p->conn, p->framing == FR_CLOSE);
+}
+
+static void compact_up(sl_upconn_t *u)
+{
+    if (u->pos == 0)
+        return;
+    memmove(u->buf, u->buf + u->pos, u->len - u->pos);
+    u->len -= u->pos;
+    u->pos = 0;
+}
+
+static void on_client_written(sl_conn_t *c, void *arg)
+{
+    sl_proxy_t *p = arg;
+    p->client_write_pending = false;
+    if (c->req == NULL || c->req->proxy != p)
+        return;
+    if (p->tunnel) {
+        if (p->tunnel_close_after_write) {
+            sl_conn_close(c);
+            return;
+        }
+        p->up->len = p->up->pos = 0;
+        arm_up_timer(p);
+        up_start_reading(p);
+        return;
+    }
+    if (p->complete) {
+        finish(p);
+        return;
+    }
+    if (p->upgrade_ok) {
+        /* the 101 is out: from now on bytes flow both ways untouched */
+        p->tunnel = true;
+        sl_upconn_t *u = p->up;
+        if (u->len > u->pos) {
+            uv_buf_t b = uv_buf_init(u->buf + u->pos, (unsigned)(u->len - u->pos));
+            u->pos = u->len;
+            p->client_write_pending = true;
+            sl_conn_write(c, &b, 1, on_client_written, p);
+        } else {
+            u->len = u->pos = 0;
+            up_start_reading(p);
+        }
+        arm_up_timer(p);
+        sl_conn_tunnel_start(c);
+        return;
+    }
+    compact_up(p->up);
+    p->n_out = 0;
+    parse_response(p);
+}
+
+static void flush_to_client(sl_proxy_t *p)
+{
+    close_chunk(p);
+    if (p->n_out == 0)
+        return;
+    p->req->response_started = true;
+    p->client_write_pending = true;
+    up_stop_reading(p);
+    arm_up_timer(p);
+    /* libuv copies the array, so it is reused for the next batch */
+    size_t n = p->n_out;
+    p->n_out = 0;
+    sl_conn_write(p->conn, p->out, (unsigned)n, on_client_written, p);
+}
+
+static void parse_response(sl_proxy_t *p)
+{
+    sl_upconn_t *u = p->up;
+    if (p->client_write_pending || u == NULL)
+        return;
+    if (u->pos < u->len) {
+        llhttp_errno_t err = llhttp_execute(&p->rp, u->buf + u->pos, u->len - u->pos);
+        if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+            u->pos = (size_t)(llhttp_get_error_pos(&p->rp) - u->buf);
+        } else if (err != HPE_OK) {
+            sl_log(SL_LOG_ERROR, "upstream %s sent an invalid response: %s (%s)", p->bal->name,
+                   llhttp_errno_name(err), llhttp_get_error_reason(&p->rp));
+            fail(p, SL_ERR_UPSTREAM_BAD);
+            return;
+        } else {
+            u->pos = u->len;
+        }
+    }
+    if (p->up_eof && !p->complete) {
+        /* read-until-close bodies end here; anything else was cut short */
+        if (p->head_received && llhttp_finish(&p->rp) == HPE_OK && p->complete) {
+            /* fall through to flush */
+        } else {
+            sl_log(SL_LOG_ERROR, "upstream %s closed the connection %s", p->bal->name,
+                   p->head_received ? "in the middle of the response" : "before responding");
+            if (!p->head_received) {
+                attempt_failed(p, SL_ERR_UPSTREAM_BAD,
+                               p->up->reused && !p->got_bytes && !p->req->has_body);
+                return;
+            }
+            fail(p, SL_ERR_UPSTREAM_BAD);
+            return;
+        }
+    }
+    if (!p->head_received && u->len == u->cap) {
+        sl_log(SL_LOG_ERROR, "upstream %s sent too big a header", p->bal->name);
+        fail(p, SL_ERR_UPSTREAM_BAD);
+        return;
+    }
+    if (p->n_out) {
+        flush_to_client(p);
+        return;
+    }
+    if (p->complete) {
+        finish(p);
+        return;
+    }
+    compact_up(u);
+    up_start_reading(p);
+}
+
+static void on_up_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+    sl_upconn_t *u = s->data;
+    sl_proxy_t *p = u->owner;
+    (void)b;
+    if (nread == 0 || p == NULL)
+        return;
+    if (p->tunnel) {
+        if (nread < 0) {
+            if (p->client_write_pending)
+                p->tunnel_close_after_write = true;
+            else
+                sl_conn_close(p->conn);
+            return;
+        }
+        u->len += (size_t)nread;
+        up_stop_reading(p);
+        uv_buf_t out = uv_buf_init(u->buf + u->pos, (unsigned)(u->len - u->pos));
+        u->pos = u->len;
+        p->client_write_pending = true;
+        arm_up_timer(p);
+        sl_conn_write(p->conn, &out, 1, on_client_written, p);
+        return;
+    }
+    if (nread < 0) {
+        if (nread != UV_EOF)
+            sl_log(SL_LOG_DEBUG, "upstream read error: %s", uv_strerror((int)nread));
+        p->up_eof = true;
+        up_stop_reading(p);
+        parse_response(p);
+        return;
+    }
+    p->got_bytes = true;
+    u->len += (size_t)nread;
+    if (u->len == u->cap)
+        up_stop_reading(p);
+    arm_up_timer(p);
+    parse_response(p);
+}
+
+/* ---- start ------------------------------------------------------------------------- */
+
+static void send_redirect(sl_req_t *req, int code)
+{
+    sl_conn_t *c = req->conn;
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, req->arena, 512);
+    sl_hbuf_printf(&hb, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Length: 0\r\nLocation: https://",
+                   code, sl_http_reason(code), sl_worker_date(req->w));
+    sl_hbuf_slice(&hb, req->host);
+    sl_hbuf_slice(&hb, req->target);
+    sl_hbuf_lit(&hb, "\r\n");
+    if (req->w->settings->headers & SL_HDR_SERVER)
+        sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
+    if (req->w->settings->headers & SL_HDR_REQUEST_ID)
+        sl_hbuf_printf(&hb, "X-Kong-Request-Id: %s\r\n", req->id);
+    if (!req->body_done)
+        c->close_after = true;
+    sl_hbuf_lit(&hb, c->close_after ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n");
+    req->status = code;
+    req->response_started = true;
+    uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
+    sl_conn_write(c, &b, 1, NULL, NULL);
+    sl_conn_response_done(c, c->close_after);
+}
+
+void sl_proxy_start(sl_req_t *req)
+{
+    const sl_snapshot_t *snap = req->slot->snap;
+    sl_router_req_t rr = {
+        .method = req->method,
+        .host = req->host,
+        .port = req->port,
+        .path = sl_slice(req->norm_path, req->norm_len),
+        .headers = req->headers,
+        .n_headers = req->n_headers,
+        .https = false,
+    };
+    if (!sl_router_match(snap->router, &rr, &req->match)) {
+        sl_conn_send_error(req->conn, SL_ERR_NO_ROUTE);
+        return;
+    }
+    const sl_route_t *route = req->match.route;
+    req->route = route;
+    if (!(route->protocols & SL_PROTO_HTTP)) {
+        if (route->https_redirect_status_code == 426)
+            sl_conn_send_error(req->conn, SL_ERR_HTTPS_REQUIRED);
+        else
+            send_redirect(req, route->https_redirect_status_code);
+        return;
+    }
+    if (route->service == NULL) {
+        sl_conn_send_error(req->conn, SL_ERR_NO_SERVICE);
+        return;
+    }
+    const sl_service_t *svc = route->service;
+    req->service = svc;
+
+    sl_proxy_t *p = sl_arena_calloc(req->arena, 1, sizeof(*p));
+    p->req = req;
+    p->conn = req->conn;
+    p->w = req->w;
+    p->svc = svc;
+    p->bal = snap->svc_balancer[svc->rt_index];
+    p->tries_left = svc->retries;
+    p->peer = -1;
+    p->chunk_idx = -1;
+    req->proxy = p;
+
+    /* the upstream path (kong-compat 3.4), escaped, then the query as received */
+    bool strip = route->strip_path && req->match.prefix_len > 0;
+    size_t cap = req->norm_len + (svc->path ? strlen(svc->path) : 1) + 8;
+    char *joined = sl_arena_alloc(req->arena, cap);
+    ssize_t jl = route->path_handling == 1
+                     ? sl_path_upstream_v1(svc->path, req->norm_path, req->norm_len, strip,
+                                           req->match.prefix_len, joined, cap)
+                     : sl_path_upstream(svc->path, req->norm_path, req->norm_len, strip,
+                                        req->match.prefix_len, joined, cap);
+    if (jl < 0) {
+        fail(p, SL_ERR_INTERNAL);
+        return;
+    }
+    size_t ecap = (size_t)jl * 3 + req->query.len + 4;
+    char *esc = sl_arena_alloc(req->arena, ecap);
+    ssize_t el = sl_path_escape(joined, (size_t)jl, esc, ecap);
+    if (el < 0) {
+        fail(p, SL_ERR_INTERNAL);
+        return;
+    }
+    if (req->has_query) {
+        esc[el++] = '?';
+        memcpy(esc + el, req->query.p, req->query.len);
+        el += (ssize_t)req->query.len;
+        esc[el] = '\0';
+    }
+    p->upath = esc;
+    p->upath_len = (size_t)el;
+    if (strip && !(req->match.prefix_len == 1 && req->norm_path[0] == '/')) {
+        p->prefix = req->norm_path;
+        p->prefix_len = req->match.prefix_len;
+    }
+    pick_and_connect(p);
+}

@@ -1,0 +1,312 @@
+/*
+ * Upstream connections and the keep-alive pool: a small chained hash table from address to a
+ * list of idle connections, newest first (the warmest connection is reused first, as nginx's
+ * keepalive module does).
+ */
+#include "proxy/upstream.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/xalloc.h"
+
+#define POOL_BUCKETS 256
+
+struct sl_pool_bucket {
+    struct sockaddr_storage addr;
+    sl_upconn_t *idle;     /* newest first */
+    uint32_t n_idle;
+    sl_pool_bucket_t *next;
+};
+
+struct sl_pool {
+    sl_worker_t *w;
+    sl_pool_bucket_t *buckets[POOL_BUCKETS];
+};
+
+static size_t addr_len(const struct sockaddr_storage *a)
+{
+    return a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static bool addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+    return x->sin6_port == y->sin6_port &&
+           memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+static size_t addr_hash(const struct sockaddr_storage *a)
+{
+    const unsigned char *p = (const unsigned char *)a;
+    size_t n = addr_len(a), h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        if (i >= 8 && i < 24 && a->ss_family == AF_INET)
+            break; /* sockaddr_in padding */
+        h = (h ^ p[i]) * 16777619u;
+    }
+    return h % POOL_BUCKETS;
+}
+
+void sl_addr_format(const struct sockaddr_storage *addr, char *out, size_t len)
+{
+    char ip[INET6_ADDRSTRLEN] = "?";
+    unsigned port = 0;
+    if (addr->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const void *)addr;
+        inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip));
+        port = ntohs(in->sin_port);
+        snprintf(out, len, "%s:%u", ip, port);
+    } else {
+        const struct sockaddr_in6 *in6 = (const void *)addr;
+        inet_ntop(AF_INET6, &in6->sin6_addr, ip, sizeof(ip));
+        port = ntohs(in6->sin6_port);
+        snprintf(out, len, "[%s]:%u", ip, port);
+    }
+}
+
+sl_pool_t *sl_pool_new(sl_worker_t *w)
+{
+    sl_pool_t *p = sl_xcalloc(1, sizeof(*p));
+    p->w = w;
+    return p;
+}
+
+static sl_pool_bucket_t *bucket_for(sl_pool_t *p, const struct sockaddr_storage *addr, bool create)
+{
+    size_t h = addr_hash(addr);
+    for (sl_pool_bucket_t *b = p->buckets[h]; b; b = b->next)
+        if (addr_eq(&b->addr, addr))
+            return b;
+    if (!create)
+        return NULL;
+    sl_pool_bucket_t *b = sl_xcalloc(1, sizeof(*b));
+    b->addr = *addr;
+    b->next = p->buckets[h];
+    p->buckets[h] = b;
+    return b;
+}
+
+static void pool_unlink(sl_upconn_t *u)
+{
+    sl_pool_bucket_t *b = u->bucket;
+    if (b == NULL)
+        return;
+    if (u->pool_prev)
+        u->pool_prev->pool_next = u->pool_next;
+    else
+        b->idle = u->pool_next;
+    if (u->pool_next)
+        u->pool_next->pool_prev = u->pool_prev;
+    u->pool_prev = u->pool_next = NULL;
+    u->bucket = NULL;
+    b->n_idle--;
+}
+
+void sl_pool_free(sl_pool_t *p)
+{
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < POOL_BUCKETS; i++) {
+        sl_pool_bucket_t *b = p->buckets[i];
+        while (b) {
+            while (b->idle)
+                sl_upconn_close(b->idle);
+            sl_pool_bucket_t *next = b->next;
+            free(b);
+            b = next;
+        }
+    }
+    free(p);
+}
+
+sl_upconn_t *sl_pool_take(sl_pool_t *p, const struct sockaddr_storage *addr)
+{
+    sl_pool_bucket_t *b = bucket_for(p, addr, false);
+    if (b == NULL || b->idle == NULL)
+        return NULL;
+    sl_upconn_t *u = b->idle;
+    pool_unlink(u);
+    uv_timer_stop(&u->timer);
+    if (u->reading) {
+        uv_read_stop((uv_stream_t *)&u->tcp);
+        u->reading = false;
+    }
+    u->reused = true;
+    return u;
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    sl_upconn_t *u = h->data;
+    if (--u->handles > 0)
+        return;
+    sl_bufpool_put(&u->w->bufs, u->buf, u->cap);
+    free(u);
+}
+
+void sl_upconn_close(sl_upconn_t *u)
+{
+    if (u->closing)
+        return;
+    u->closing = true;
+    pool_unlink(u);
+    u->handles = 2;
+    uv_close((uv_handle_t *)&u->timer, on_handle_closed);
+    uv_close((uv_handle_t *)&u->tcp, on_handle_closed);
+}
+
+static void on_connect_timeout(uv_timer_t *t)
+{
+    sl_upconn_t *u = t->data;
+    /* closing the handle cancels the connect; report the timeout now and ignore the
+     * ECANCELED that follows */
+    sl_upconn_connect_cb cb = u->connect_cb;
+    u->connect_cb = NULL;
+    if (cb)
+        cb(u, UV_ETIMEDOUT, u->connect_arg);
+}
+
+static void on_connected(uv_connect_t *req, int status)
+{
+    sl_upconn_t *u = req->data;
+    uv_timer_stop(&u->timer);
+    sl_upconn_connect_cb cb = u->connect_cb;
+    u->connect_cb = NULL;
+    if (cb == NULL)
+        return;
+    if (status == 0) {
+        u->connected = true;
+        uv_tcp_nodelay(&u->tcp, 1);
+    }
+    cb(u, status, u->connect_arg);
+}
+
+sl_upconn_t *sl_upconn_connect(sl_worker_t *w, const struct sockaddr_storage *addr,
+                               uint32_t timeout_ms, sl_upconn_connect_cb cb, void *arg)
+{
+    sl_upconn_t *u = sl_xcalloc(1, sizeof(*u));
+    u->w = w;
+    u->addr = *addr;
+    uv_tcp_init(&w->loop, &u->tcp);
+    uv_timer_init(&w->loop, &u->timer);
+    u->tcp.data = u;
+    u->timer.data = u;
+    u->connect_req.data = u;
+    u->connect_cb = cb;
+    u->connect_arg = arg;
+    int rc = uv_tcp_connect(&u->connect_req, &u->tcp, (const struct sockaddr *)addr, on_connected);
+    if (rc < 0) {
+        /* report asynchronously-shaped: the caller expects the callback */
+        u->connect_cb = NULL;
+        cb(u, rc, arg);
+        return u;
+    }
+    uv_timer_start(&u->timer, on_connect_timeout, timeout_ms, 0);
+    return u;
+}
+
+static void on_idle_timeout(uv_timer_t *t)
+{
+    sl_upconn_close(t->data);
+}
+
+static void on_idle_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
+{
+    static char scratch[64];
+    (void)h;
+    (void)hint;
+    *out = uv_buf_init(scratch, sizeof(scratch));
+}
+
+static void on_idle_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+{
+    (void)b;
+    if (nread == 0)
+        return;
+    /* an idle upstream connection has nothing to say: data or EOF both end it */
+    sl_upconn_close(s->data);
+}
+
+void sl_upconn_release(sl_upconn_t *u)
+{
+    sl_worker_t *w = u->w;
+    const sl_settings_t *s = w->settings;
+    u->owner = NULL;
+    if (u->closing)
+        return;
+    uv_timer_stop(&u->timer);
+    if (u->reading) {
+        uv_read_stop((uv_stream_t *)&u->tcp);
+        u->reading = false;
+    }
+    /* the read buffer is not needed while idle */
+    sl_bufpool_put(&w->bufs, u->buf, u->cap);
+    u->buf = NULL;
+    u->cap = u->len = u->pos = 0;
+    if (s->upstream_keepalive_pool_size == 0 ||
+        (s->upstream_keepalive_max_requests && u->requests >= s->upstream_keepalive_max_requests)) {
+        sl_upconn_close(u);
+        return;
+    }
+    sl_pool_bucket_t *b = bucket_for(w->pool, &u->addr, true);
+    if (b->n_idle >= s->upstream_keepalive_pool_size) {
+        sl_upconn_close(u);
+        return;
+    }
+    u->bucket = b;
+    u->pool_prev = NULL;
+    u->pool_next = b->idle;
+    if (b->idle)
+        b->idle->pool_prev = u;
+    b->idle = u;
+    b->n_idle++;
+    if (uv_read_start((uv_stream_t *)&u->tcp, on_idle_alloc, on_idle_read) == 0)
+        u->reading = true;
+    uv_timer_start(&u->timer, on_idle_timeout, s->upstream_keepalive_idle_timeout_ms, 0);
+}
+
+static void on_write_done(uv_write_t *wr, int status)
+{
+    struct sl_upconn_write *slot = wr->data;
+    sl_upconn_t *u = wr->handle->data;
+    slot->busy = false;
+    if (u->owner == NULL || u->closing || slot->cb == NULL)
+        return;
+    slot->cb(u, status);
+}
+
+int sl_upconn_write(sl_upconn_t *u, const uv_buf_t *bufs, unsigned n,
+                    void (*cb)(sl_upconn_t *u, int status))
+{
+    struct sl_upconn_write *slot = NULL;
+    for (size_t i = 0; i < sizeof(u->writes) / sizeof(u->writes[0]); i++) {
+        if (!u->writes[i].busy) {
+            slot = &u->writes[i];
+            break;
+        }
+    }
+    if (slot == NULL)
+        return UV_ENOBUFS; /* programmer error: callers keep at most two writes */
+    slot->busy = true;
+    slot->cb = cb;
+    slot->req.data = slot;
+    int rc = uv_write(&slot->req, (uv_stream_t *)&u->tcp, bufs, n, on_write_done);
+    if (rc < 0)
+        slot->busy = false;
+    return rc;
+}
+
+unsigned sl_upconn_writes_pending(const sl_upconn_t *u)
+{
+    return (unsigned)u->writes[0].busy + (unsigned)u->writes[1].busy;
+}
