@@ -32,11 +32,11 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
     fi
-    $SUDO tee /etc/apt/preferences.d/sluice-trixie >/dev/null <<'PIN'
-Package: *
-Pin: release n=trixie
-Pin-Priority: 100
-PIN
+    pin=$'Package: *\nPin: release n=trixie\nPin-Priority: 100'
+    # Written only when it differs, so that a second run needs no root (scripts/demo.sh runs this).
+    if [ "$(cat /etc/apt/preferences.d/sluice-trixie 2>/dev/null)" != "$pin" ]; then
+        printf '%s\n' "$pin" | $SUDO tee /etc/apt/preferences.d/sluice-trixie >/dev/null
+    fi
     trixie_args=""
     for p in $TRIXIE_LIBS; do trixie_args="$trixie_args $p/trixie"; done
 else

@@ -73,13 +73,6 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
     sv.workers = sl_xcalloc((size_t)sv.n_workers, sizeof(sl_worker_t));
     signal(SIGPIPE, SIG_IGN);
 
-    for (int i = 0; i < sv.n_workers; i++) {
-        if (sl_worker_bind(&sv.workers[i], s, i) != 0) {
-            sl_snapshot_release(snap);
-            free(sv.workers);
-            return 1;
-        }
-    }
     uv_loop_init(&sv.loop);
     uv_signal_init(&sv.loop, &sv.sig_term);
     uv_signal_init(&sv.loop, &sv.sig_int);
@@ -89,8 +82,15 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
     uv_signal_start(&sv.sig_int, on_signal, SIGINT);
     uv_signal_start(&sv.sig_hup, on_signal, SIGHUP);
 
+    /* handlers first: the port accepts as soon as it is bound, and a SIGHUP sent then must
+     * not kill the process */
+    int bound = 0;
+    for (; bound < sv.n_workers; bound++)
+        if (sl_worker_bind(&sv.workers[bound], s, bound) != 0)
+            break;
+
     int started = 0;
-    for (; started < sv.n_workers; started++) {
+    for (; bound == sv.n_workers && started < sv.n_workers; started++) {
         if (sl_worker_start(&sv.workers[started], snap) != 0)
             break;
     }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/write.h"
 #include "core/xalloc.h"
 #include "http/conn.h"
 #include "proxy/dns.h"
@@ -151,7 +152,25 @@ static void on_async(uv_async_t *a)
         sl_pool_free(w->pool);
         w->pool = NULL;
         uv_close((uv_handle_t *)&w->async, NULL);
+        uv_close((uv_handle_t *)&w->check, NULL);
+        uv_close((uv_handle_t *)&w->idle, NULL);
     }
+}
+
+static void on_check(uv_check_t *h)
+{
+    sl_write_run_deferred(h->data);
+}
+
+static void on_idle(uv_idle_t *h)
+{
+    sl_write_run_deferred(h->data);
+}
+
+void sl_worker_wake_deferred(sl_worker_t *w)
+{
+    if (!uv_is_active((uv_handle_t *)&w->idle))
+        uv_idle_start(&w->idle, on_idle);
 }
 
 static void worker_main(void *arg)
@@ -201,6 +220,12 @@ int sl_worker_start(sl_worker_t *w, sl_snapshot_t *snap)
     w->current = slot_new(snap);
     uv_async_init(&w->loop, &w->async, on_async);
     w->async.data = w;
+    uv_check_init(&w->loop, &w->check);
+    w->check.data = w;
+    uv_check_start(&w->check, on_check);
+    uv_unref((uv_handle_t *)&w->check);
+    uv_idle_init(&w->loop, &w->idle);
+    w->idle.data = w;
     for (size_t i = 0; i < w->n_listeners; i++) {
         uv_tcp_init(&w->loop, &w->listeners[i]);
         int rc = uv_tcp_open(&w->listeners[i], w->listen_fds[i]);

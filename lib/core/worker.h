@@ -20,6 +20,7 @@
 #include "core/settings.h"
 
 typedef struct sl_conn sl_conn_t;
+typedef struct sl_write sl_write_t;
 typedef struct sl_pool sl_pool_t;
 typedef struct sl_dns sl_dns_t;
 
@@ -45,6 +46,9 @@ typedef struct sl_worker {
     uv_thread_t thread;
     uv_loop_t loop;
     uv_async_t async;                 /* wakes the loop for a snapshot or a stop */
+    uv_check_t check;                 /* delivers write completions (core/write.h) after I/O */
+    uv_idle_t idle;                   /* ... and keeps the loop from sleeping while some wait */
+    sl_write_t *deferred, *deferred_tail;
     _Atomic(sl_snapshot_t *) pending; /* snapshot published by the master, not yet adopted */
     atomic_int stop;                  /* 1: stop now */
 
@@ -80,6 +84,8 @@ void sl_worker_stop_and_join(sl_worker_t *w);
 /* Worker thread only. */
 sl_snap_slot_t *sl_worker_snap_acquire(sl_worker_t *w);
 void sl_worker_snap_release(sl_worker_t *w, sl_snap_slot_t *slot);
+/* Makes sure deferred write completions run soon (see core/write.h). */
+void sl_worker_wake_deferred(sl_worker_t *w);
 /* Writes a new request id (32 lower-case hex and NUL) into <out>. */
 void sl_worker_request_id(sl_worker_t *w, char out[33]);
 /* The current Date header value (cached, refreshed once a second). */

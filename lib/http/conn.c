@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/write.h"
 #include "core/xalloc.h"
 #include "http/headers.h"
 #include "proxy/proxy.h"
@@ -23,6 +24,7 @@
 #define HEAD_BUF_MAX(c) ((c)->w->settings->max_header_size + 1024)
 
 static void process(sl_conn_t *c);
+static void compact(sl_conn_t *c);
 static int on_body(sl_reqparse_t *rp, const char *at, size_t n);
 static int on_message_complete(sl_reqparse_t *rp);
 static void start_reading(sl_conn_t *c);
@@ -115,21 +117,31 @@ static void on_write_timeout(uv_timer_t *t)
     sl_conn_close(c);
 }
 
+/* nginx semantics: the head must arrive within client_header_timeout in total; a body may
+ * pause up to client_body_timeout between two reads; an idle keep-alive connection lives
+ * keepalive_timeout. */
 static void arm_read_timer(sl_conn_t *c)
 {
     const sl_settings_t *s = c->w->settings;
     uint32_t ms;
+    int phase;
     if (c->state == SL_CONN_TUNNEL)
         return; /* the proxy times the tunnel out */
-    if (c->req == NULL)
-        ms = c->rp.started || c->len > c->pos ? s->client_header_timeout_ms
-                                                : s->keepalive_timeout_ms;
-    else if (!c->req->body_done)
+    if (c->req == NULL) {
+        bool head = c->rp.started || c->len > c->pos;
+        phase = head ? 1 : 0;
+        ms = head ? s->client_header_timeout_ms : s->keepalive_timeout_ms;
+        if (c->timer_phase == phase && uv_is_active((uv_handle_t *)&c->read_timer))
+            return;
+    } else if (!c->req->body_done) {
+        phase = 2;
         ms = s->client_body_timeout_ms;
-    else {
+    } else {
+        c->timer_phase = -1;
         uv_timer_stop(&c->read_timer);
         return;
     }
+    c->timer_phase = phase;
     uv_timer_start(&c->read_timer, on_read_timeout, ms, 0);
 }
 
@@ -253,15 +265,15 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
 /* ---- writing ------------------------------------------------------------------------ */
 
 typedef struct conn_write {
-    uv_write_t req;
+    sl_write_t wr;
     sl_conn_t *conn;
     sl_conn_write_cb cb;
     void *arg;
 } conn_write_t;
 
-static void on_written(uv_write_t *wr, int status)
+static void on_written(sl_write_t *wr, int status)
 {
-    conn_write_t *cw = wr->data;
+    conn_write_t *cw = (conn_write_t *)wr;
     sl_conn_t *c = cw->conn;
     if (c->closing)
         return; /* the close already aborted the request */
@@ -284,7 +296,6 @@ void sl_conn_write(sl_conn_t *c, const uv_buf_t *bufs, unsigned n, sl_conn_write
     /* the write request lives in the request arena, or in a small conn-lifetime allocation
      * when there is no request (a response to an unparseable head has one, see send_error) */
     conn_write_t *cw = sl_arena_alloc(&c->arena, sizeof(*cw));
-    cw->req.data = cw;
     cw->conn = c;
     cw->cb = cb;
     cw->arg = arg;
@@ -294,7 +305,7 @@ void sl_conn_write(sl_conn_t *c, const uv_buf_t *bufs, unsigned n, sl_conn_write
     c->writes_pending++;
     if (c->writes_pending == 1)
         uv_timer_start(&c->write_timer, on_write_timeout, c->w->settings->send_timeout_ms, 0);
-    int rc = uv_write(&cw->req, (uv_stream_t *)&c->tcp, bufs, n, on_written);
+    int rc = sl_write(c->w, (uv_stream_t *)&c->tcp, bufs, n, &cw->wr, on_written);
     if (rc < 0) {
         c->writes_pending--;
         sl_conn_close(c);
@@ -308,6 +319,14 @@ static int on_body(sl_reqparse_t *rp, const char *at, size_t n)
     sl_conn_t *c = rp->data;
     sl_req_t *req = c->req;
     req->body_received += n;
+    if (c->discarding) {
+        if (n > c->discard_left) {
+            c->discard_left = 0;
+            return HPE_USER; /* too much to read past: the connection closes */
+        }
+        c->discard_left -= n;
+        return 0;
+    }
     uint64_t max = c->w->settings->max_body_size;
     if (max && req->body_received > max) {
         rp->err = SL_ERR_PAYLOAD_TOO_LARGE;
@@ -378,8 +397,12 @@ void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
     sl_mime_t m = negotiate(c, info);
     char body[1024];
     size_t body_len = sl_err_body(m, info->message, rid, body, sizeof(body));
-    /* a request whose body was not read cannot be followed by another on this connection */
-    if (req == NULL || !req->body_done || !req->keep_alive)
+    /* after an unparseable head nothing else on the connection can be trusted; an unread
+     * body is read and dropped after the response (see discard_body), as nginx does */
+    if (req == NULL || !req->keep_alive || kind == SL_ERR_BAD_REQUEST ||
+        kind == SL_ERR_HEADER_TOO_LARGE || kind == SL_ERR_URI_TOO_LONG ||
+        kind == SL_ERR_PAYLOAD_TOO_LARGE || kind == SL_ERR_REQUEST_TIMEOUT ||
+        kind == SL_ERR_VERSION || kind == SL_ERR_EXPECTATION_FAILED)
         c->close_after = true;
     bool http10 = req && req->http_major == 1 && req->http_minor == 0;
 
@@ -389,14 +412,12 @@ void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
     sl_hbuf_printf(&hb, "Date: %s\r\n", sl_worker_date(c->w));
     sl_hbuf_printf(&hb, "Content-Type: %s\r\n", sl_mime_content_type(m));
     sl_hbuf_printf(&hb, "Content-Length: %zu\r\n", body_len);
-    if (c->close_after)
+    if (kind == SL_ERR_HTTPS_REQUIRED)
+        sl_hbuf_lit(&hb, "Connection: Upgrade\r\nUpgrade: TLS/1.2, HTTP/1.1\r\n");
+    else if (c->close_after)
         sl_hbuf_lit(&hb, "Connection: close\r\n");
-    else if (http10)
-        sl_hbuf_lit(&hb, "Connection: keep-alive\r\n");
     else
         sl_hbuf_lit(&hb, "Connection: keep-alive\r\n");
-    if (kind == SL_ERR_HTTPS_REQUIRED)
-        sl_hbuf_lit(&hb, "Upgrade: TLS/1.2, HTTP/1.1\r\n");
     if (s->headers & SL_HDR_RESPONSE_LATENCY) {
         uint64_t ms = req ? (sl_now_ns() - req->start_ns) / 1000000 : 0;
         sl_hbuf_printf(&hb, "X-Kong-Response-Latency: %llu\r\n", (unsigned long long)ms);
@@ -471,6 +492,11 @@ static void parse_round(sl_conn_t *c)
                 llhttp_resume(&c->rp.llhttp);
                 if (!c->rp.head_ready)
                     continue; /* the end of the previous, bodiless message */
+                if (c->pos - c->rp.method_off > c->w->settings->max_header_size) {
+                    c->rp.err = SL_ERR_HEADER_TOO_LARGE;
+                    c->rp.has_err = true;
+                    continue;
+                }
                 /* paused in on_headers_complete: the head is whole */
                 c->state = SL_CONN_REQUEST;
                 c->rp.started = false;
@@ -494,7 +520,12 @@ static void parse_round(sl_conn_t *c)
                 continue;
             }
             c->pos = c->len;
-            /* the head is not whole yet: is there room for the rest? */
+            /* the head is not whole yet: is it already too big, is there room for the rest? */
+            if (c->rp.started && c->len - c->rp.method_off > c->w->settings->max_header_size) {
+                c->rp.err = c->rp.url_complete ? SL_ERR_HEADER_TOO_LARGE : SL_ERR_URI_TOO_LONG;
+                c->rp.has_err = true;
+                continue;
+            }
             if (c->len == c->cap) {
                 if (c->cap < HEAD_BUF_MAX(c)) {
                     size_t ncap = HEAD_BUF_MAX(c);
@@ -541,6 +572,17 @@ static void parse_round(sl_conn_t *c)
             if (c->n_pieces == 0 && !req->body_done) {
                 start_reading(c);
                 return;
+            }
+            if (c->discarding) {
+                /* the response is out already; the body only has to be read past */
+                c->n_pieces = 0;
+                if (req->body_done) {
+                    finish_request(c, false);
+                    return;
+                }
+                compact(c);
+                arm_read_timer(c);
+                continue;
             }
             c->body_in_flight = true;
             arm_read_timer(c);
@@ -639,6 +681,7 @@ static void finish_request(sl_conn_t *c, bool close)
     sl_arena_reset(&c->arena);
     c->state = SL_CONN_HEAD;
     c->body_wanted = false;
+    c->discarding = false;
     c->rp.started = false;
     compact(c);
     if (c->len == 0 && c->buf) {
@@ -656,6 +699,17 @@ void sl_conn_response_done(sl_conn_t *c, bool close)
     if (c->closing)
         return;
     sl_req_t *req = c->req;
+    if (req && !req->body_done && !close && !c->close_after && !c->body_eof &&
+        !c->body_in_flight && req->proxy == NULL &&
+        (req->chunked || req->content_length - req->body_received <= SL_DISCARD_MAX)) {
+        /* answered before the body was read (a 404, an early upstream reply): read the body
+         * and drop it so the connection can serve the next request */
+        c->discarding = true;
+        c->body_wanted = true;
+        c->discard_left = SL_DISCARD_MAX;
+        process(c);
+        return;
+    }
     if (req && !req->body_done)
         close = true; /* the rest of the body would be read as the next request */
     finish_request(c, close);

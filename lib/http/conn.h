@@ -26,6 +26,10 @@ typedef enum {
 
 typedef void (*sl_conn_write_cb)(sl_conn_t *c, void *arg);
 
+/* A request body left unread by an early answer is read and dropped up to this many bytes
+ * to keep the connection; a longer one closes it. */
+#define SL_DISCARD_MAX (1024 * 1024)
+
 struct sl_conn {
     uv_tcp_t tcp;                 /* first: handle callbacks cast back to the conn */
     sl_worker_t *w;
@@ -44,6 +48,9 @@ struct sl_conn {
     bool body_wanted;             /* the proxy is ready for body bytes */
     bool body_in_flight;          /* pieces handed to the proxy, not yet written */
     bool body_eof;                /* client closed its side */
+    bool discarding;              /* the response is out; the body is read and dropped */
+    uint64_t discard_left;        /* bytes still allowed to be dropped (SL_DISCARD_MAX) */
+    int timer_phase;              /* what read_timer measures: 0 idle, 1 head, 2 body */
     uv_buf_t *pieces;             /* body pieces of one parse round (into buf) */
     size_t n_pieces, cap_pieces;
 

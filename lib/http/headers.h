@@ -25,7 +25,8 @@ typedef struct sl_hbuf {
 void sl_hbuf_init(sl_hbuf_t *b, sl_arena_t *a, size_t cap);
 void sl_hbuf_append(sl_hbuf_t *b, const char *s, size_t n);
 void sl_hbuf_printf(sl_hbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define sl_hbuf_lit(b, lit) sl_hbuf_append((b), (lit), sizeof(lit) - 1)
+/* <lit> must be a string literal (the "" makes anything else a compile error) */
+#define sl_hbuf_lit(b, lit) sl_hbuf_append((b), "" lit, sizeof(lit) - 1)
 static inline void sl_hbuf_slice(sl_hbuf_t *b, sl_slice_t s)
 {
     sl_hbuf_append(b, s.p, s.len);

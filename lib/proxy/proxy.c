@@ -190,7 +190,12 @@ static void attempt_failed(sl_proxy_t *p, sl_err_kind_t kind, bool free_retry)
         pick_and_connect(p);
         return;
     }
-    if (p->tries_left > 0 && !p->body_started) {
+    /* a request that reached the upstream is sent again only if repeating it is harmless
+     * (nginx: non-idempotent requests are not passed to the next server once sent) */
+    bool idempotent = !(SL_SLICE_EQ_LIT(p->req->method, "POST") ||
+                        SL_SLICE_EQ_LIT(p->req->method, "PATCH") ||
+                        SL_SLICE_EQ_LIT(p->req->method, "LOCK"));
+    if (p->tries_left > 0 && !p->body_started && (!p->head_sent || idempotent)) {
         p->tries_left--;
         pick_and_connect(p);
         return;
@@ -318,37 +323,16 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
 
 /* ---- sending ------------------------------------------------------------------------ */
 
-static void on_up_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b);
-
-static void on_up_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
-{
-    sl_upconn_t *u = h->data;
-    if (u->buf == NULL) {
-        u->cap = SL_BUF_SIZE;
-        u->buf = sl_bufpool_get(&u->w->bufs, u->cap);
-        u->len = u->pos = 0;
-    }
-    *out = uv_buf_init(u->buf + u->len, (unsigned)(u->cap - u->len));
-}
+static void on_up_read(sl_upconn_t *u, ssize_t nread);
 
 static void up_start_reading(sl_proxy_t *p)
 {
     sl_upconn_t *u = p->up;
-    if (u == NULL || u->reading || p->up_eof)
+    if (u == NULL || p->up_eof)
         return;
     if (u->buf && u->len == u->cap)
         return;
-    if (uv_read_start((uv_stream_t *)&u->tcp, on_up_alloc, on_up_read) == 0)
-        u->reading = true;
-}
-
-static void up_stop_reading(sl_proxy_t *p)
-{
-    sl_upconn_t *u = p->up;
-    if (u && u->reading) {
-        uv_read_stop((uv_stream_t *)&u->tcp);
-        u->reading = false;
-    }
+    sl_upconn_read_start(u, on_up_read);
 }
 
 static void on_head_written(sl_upconn_t *u, int status)
@@ -436,6 +420,7 @@ static void on_dns(void *arg, int status, const struct sockaddr_storage *addr)
 static void pick_and_connect(sl_proxy_t *p)
 {
     int32_t *state = p->req->slot->rr_state;
+    p->head_sent = false;
     int i = sl_balancer_pick(p->bal, state, p->tried);
     if (i < 0 && p->tried) {
         p->tried = 0; /* every peer was tried: start over (nginx does the same) */
@@ -764,12 +749,14 @@ static int r_on_message_complete(llhttp_t *rp)
     sl_proxy_t *p = rp->data;
     if (!p->head_received)
         return 0; /* end of an interim (1xx) response: the final one follows */
+    if (p->upgrade_ok)
+        return 0; /* a 101: llhttp stops with HPE_PAUSED_UPGRADE, the tunnel follows */
     p->complete = true;
     if (p->framing == FR_CHUNKED) {
         close_chunk(p);
         out_push(p, "0\r\n\r\n", 5);
     }
-    return p->upgrade_ok ? 0 : HPE_PAUSED;
+    return HPE_PAUSED;
 }
 
 static const llhttp_settings_t *response_settings(void)
@@ -818,11 +805,23 @@ static void on_client_written(sl_conn_t *c, void *arg)
     if (c->req == NULL || c->req->proxy != p)
         return;
     if (p->tunnel) {
+        sl_upconn_t *u = p->up;
+        if (u->len > u->pos) {
+            /* more arrived while the last batch was being written */
+            memmove(u->buf, u->buf + u->pos, u->len - u->pos);
+            u->len -= u->pos;
+            u->pos = u->len;
+            uv_buf_t out = uv_buf_init(u->buf, (unsigned)u->len);
+            p->client_write_pending = true;
+            sl_conn_write(c, &out, 1, on_client_written, p);
+            up_start_reading(p);
+            return;
+        }
         if (p->tunnel_close_after_write) {
             sl_conn_close(c);
             return;
         }
-        p->up->len = p->up->pos = 0;
+        u->len = u->pos = 0;
         arm_up_timer(p);
         up_start_reading(p);
         return;
@@ -850,6 +849,7 @@ static void on_client_written(sl_conn_t *c, void *arg)
     }
     compact_up(p->up);
     p->n_out = 0;
+    arm_up_timer(p); /* waiting on the upstream again */
     parse_response(p);
 }
 
@@ -860,7 +860,6 @@ static void flush_to_client(sl_proxy_t *p)
         return;
     p->req->response_started = true;
     p->client_write_pending = true;
-    up_stop_reading(p);
     arm_up_timer(p);
     /* libuv copies the array, so it is reused for the next batch */
     size_t n = p->n_out;
@@ -888,7 +887,8 @@ static void parse_response(sl_proxy_t *p)
     }
     if (p->up_eof && !p->complete) {
         /* read-until-close bodies end here; anything else was cut short */
-        if (p->head_received && llhttp_finish(&p->rp) == HPE_OK && p->complete) {
+        llhttp_errno_t fe = p->head_received ? llhttp_finish(&p->rp) : HPE_INVALID_EOF_STATE;
+        if ((fe == HPE_OK || fe == HPE_PAUSED) && p->complete) {
             /* fall through to flush */
         } else {
             sl_log(SL_LOG_ERROR, "upstream %s closed the connection %s", p->bal->name,
@@ -919,13 +919,9 @@ static void parse_response(sl_proxy_t *p)
     up_start_reading(p);
 }
 
-static void on_up_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+static void on_up_read(sl_upconn_t *u, ssize_t nread)
 {
-    sl_upconn_t *u = s->data;
     sl_proxy_t *p = u->owner;
-    (void)b;
-    if (nread == 0 || p == NULL)
-        return;
     if (p->tunnel) {
         if (nread < 0) {
             if (p->client_write_pending)
@@ -935,7 +931,10 @@ static void on_up_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
             return;
         }
         u->len += (size_t)nread;
-        up_stop_reading(p);
+        if (u->len == u->cap)
+            sl_upconn_read_stop(u); /* resumes when the client took it */
+        if (p->client_write_pending)
+            return; /* sent when the current write is done */
         uv_buf_t out = uv_buf_init(u->buf + u->pos, (unsigned)(u->len - u->pos));
         u->pos = u->len;
         p->client_write_pending = true;
@@ -947,19 +946,26 @@ static void on_up_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         if (nread != UV_EOF)
             sl_log(SL_LOG_DEBUG, "upstream read error: %s", uv_strerror((int)nread));
         p->up_eof = true;
-        up_stop_reading(p);
+        sl_upconn_read_stop(u);
         parse_response(p);
         return;
     }
     p->got_bytes = true;
     u->len += (size_t)nread;
     if (u->len == u->cap)
-        up_stop_reading(p);
-    arm_up_timer(p);
+        sl_upconn_read_stop(u); /* full: resumes once the client took what was parsed */
+    if (!p->client_write_pending)
+        arm_up_timer(p);
     parse_response(p);
 }
 
 /* ---- start ------------------------------------------------------------------------- */
+
+static void after_redirect_written(sl_conn_t *c, void *arg)
+{
+    (void)arg;
+    sl_conn_response_done(c, c->close_after);
+}
 
 static void send_redirect(sl_req_t *req, int code)
 {
@@ -977,12 +983,14 @@ static void send_redirect(sl_req_t *req, int code)
         sl_hbuf_printf(&hb, "X-Kong-Request-Id: %s\r\n", req->id);
     if (!req->body_done)
         c->close_after = true;
-    sl_hbuf_lit(&hb, c->close_after ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n");
+    if (c->close_after)
+        sl_hbuf_lit(&hb, "Connection: close\r\n\r\n");
+    else
+        sl_hbuf_lit(&hb, "Connection: keep-alive\r\n\r\n");
     req->status = code;
     req->response_started = true;
     uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
-    sl_conn_write(c, &b, 1, NULL, NULL);
-    sl_conn_response_done(c, c->close_after);
+    sl_conn_write(c, &b, 1, after_redirect_written, NULL);
 }
 
 void sl_proxy_start(sl_req_t *req)

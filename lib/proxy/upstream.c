@@ -137,10 +137,6 @@ sl_upconn_t *sl_pool_take(sl_pool_t *p, const struct sockaddr_storage *addr)
     sl_upconn_t *u = b->idle;
     pool_unlink(u);
     uv_timer_stop(&u->timer);
-    if (u->reading) {
-        uv_read_stop((uv_stream_t *)&u->tcp);
-        u->reading = false;
-    }
     u->reused = true;
     return u;
 }
@@ -220,21 +216,52 @@ static void on_idle_timeout(uv_timer_t *t)
     sl_upconn_close(t->data);
 }
 
-static void on_idle_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
 {
-    static char scratch[64];
-    (void)h;
+    static char scratch[64]; /* an idle connection's read only detects data or EOF */
+    sl_upconn_t *u = h->data;
     (void)hint;
-    *out = uv_buf_init(scratch, sizeof(scratch));
+    if (u->owner == NULL) {
+        *out = uv_buf_init(scratch, sizeof(scratch));
+        return;
+    }
+    if (u->buf == NULL) {
+        u->cap = SL_BUF_SIZE;
+        u->buf = sl_bufpool_get(&u->w->bufs, u->cap);
+        u->len = u->pos = 0;
+    }
+    *out = uv_buf_init(u->buf + u->len, (unsigned)(u->cap - u->len));
 }
 
-static void on_idle_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
+    sl_upconn_t *u = s->data;
     (void)b;
     if (nread == 0)
         return;
-    /* an idle upstream connection has nothing to say: data or EOF both end it */
-    sl_upconn_close(s->data);
+    if (u->owner == NULL) {
+        /* an idle upstream connection has nothing to say: data or EOF both end it */
+        sl_upconn_close(u);
+        return;
+    }
+    u->read_cb(u, nread);
+}
+
+void sl_upconn_read_start(sl_upconn_t *u, void (*cb)(sl_upconn_t *u, ssize_t nread))
+{
+    u->read_cb = cb;
+    if (u->reading || u->closing)
+        return;
+    if (uv_read_start((uv_stream_t *)&u->tcp, on_alloc, on_read) == 0)
+        u->reading = true;
+}
+
+void sl_upconn_read_stop(sl_upconn_t *u)
+{
+    if (!u->reading)
+        return;
+    uv_read_stop((uv_stream_t *)&u->tcp);
+    u->reading = false;
 }
 
 void sl_upconn_release(sl_upconn_t *u)
@@ -245,10 +272,6 @@ void sl_upconn_release(sl_upconn_t *u)
     if (u->closing)
         return;
     uv_timer_stop(&u->timer);
-    if (u->reading) {
-        uv_read_stop((uv_stream_t *)&u->tcp);
-        u->reading = false;
-    }
     /* the read buffer is not needed while idle */
     sl_bufpool_put(&w->bufs, u->buf, u->cap);
     u->buf = NULL;
@@ -270,15 +293,14 @@ void sl_upconn_release(sl_upconn_t *u)
         b->idle->pool_prev = u;
     b->idle = u;
     b->n_idle++;
-    if (uv_read_start((uv_stream_t *)&u->tcp, on_idle_alloc, on_idle_read) == 0)
-        u->reading = true;
+    sl_upconn_read_start(u, NULL);
     uv_timer_start(&u->timer, on_idle_timeout, s->upstream_keepalive_idle_timeout_ms, 0);
 }
 
-static void on_write_done(uv_write_t *wr, int status)
+static void on_write_done(sl_write_t *wr, int status)
 {
-    struct sl_upconn_write *slot = wr->data;
-    sl_upconn_t *u = wr->handle->data;
+    struct sl_upconn_write *slot = (struct sl_upconn_write *)wr;
+    sl_upconn_t *u = wr->data;
     slot->busy = false;
     if (u->owner == NULL || u->closing || slot->cb == NULL)
         return;
@@ -299,8 +321,8 @@ int sl_upconn_write(sl_upconn_t *u, const uv_buf_t *bufs, unsigned n,
         return UV_ENOBUFS; /* programmer error: callers keep at most two writes */
     slot->busy = true;
     slot->cb = cb;
-    slot->req.data = slot;
-    int rc = uv_write(&slot->req, (uv_stream_t *)&u->tcp, bufs, n, on_write_done);
+    slot->wr.data = u;
+    int rc = sl_write(u->w, (uv_stream_t *)&u->tcp, bufs, n, &slot->wr, on_write_done);
     if (rc < 0)
         slot->busy = false;
     return rc;

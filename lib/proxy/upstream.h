@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "core/worker.h"
+#include "core/write.h"
 
 typedef struct sl_upconn sl_upconn_t;
 typedef struct sl_pool_bucket sl_pool_bucket_t;
@@ -31,6 +32,7 @@ struct sl_upconn {
     uint32_t requests;             /* requests sent on this connection */
     bool connected, reused, closing, reading;
     void *owner;                   /* the proxy using it, NULL when idle */
+    void (*read_cb)(sl_upconn_t *u, ssize_t nread); /* the owner's; data is at buf + len */
     sl_upconn_connect_cb connect_cb;
     void *connect_arg;
     sl_pool_bucket_t *bucket;      /* when idle in the pool */
@@ -40,7 +42,7 @@ struct sl_upconn {
      * batch); their requests live here, not in the request arena, because their callbacks
      * can run after the request is gone */
     struct sl_upconn_write {
-        uv_write_t req;
+        sl_write_t wr;
         bool busy;
         void (*cb)(sl_upconn_t *u, int status);
     } writes[2];
@@ -70,6 +72,13 @@ sl_upconn_t *sl_upconn_connect(sl_worker_t *w, const struct sockaddr_storage *ad
 /* Gives a connection whose last response was read completely back to the pool, or closes it
  * when the pool for its address is full or it served its share of requests. */
 void sl_upconn_release(sl_upconn_t *u);
+
+/* Keeps reading <u>: with an owner, data is appended at buf + len and <cb> runs; idle, any
+ * byte or EOF closes it. Reading goes on across requests, so a connection taken from the pool
+ * costs no epoll change. */
+void sl_upconn_read_start(sl_upconn_t *u, void (*cb)(sl_upconn_t *u, ssize_t nread));
+/* Stops reading (the owner's buffer is full). */
+void sl_upconn_read_stop(sl_upconn_t *u);
 
 /* Closes <u> (in the pool or not). Its buffer and memory go when libuv is done. */
 void sl_upconn_close(sl_upconn_t *u);
