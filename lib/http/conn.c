@@ -76,8 +76,8 @@ void sl_conn_close(sl_conn_t *c)
     /* pending writes complete with ECANCELED before the close callbacks; reuse the counter
      * for the three handles */
     c->writes_pending = 3;
-    uv_close((uv_handle_t *)&c->read_timer, on_close);
-    uv_close((uv_handle_t *)&c->write_timer, on_close);
+    sl_deadline_close(&c->read_timer, on_close);
+    sl_deadline_close(&c->write_timer, on_close);
     uv_close((uv_handle_t *)&c->tcp, on_close);
 }
 
@@ -87,9 +87,9 @@ void sl_conn_close_all(sl_worker_t *w)
         sl_conn_close(w->conns);
 }
 
-static void on_read_timeout(uv_timer_t *t)
+static void on_read_timeout(sl_deadline_t *d)
 {
-    sl_conn_t *c = t->data;
+    sl_conn_t *c = d->timer.data;
     if (c->state == SL_CONN_HEAD && c->rp.started && c->req == NULL) {
         /* nginx answers 408 when the head does not arrive in time */
         sl_log(SL_LOG_INFO, "client %s: timed out reading the request head", c->peer_ip);
@@ -110,9 +110,9 @@ static void on_read_timeout(uv_timer_t *t)
     sl_conn_close(c); /* idle keep-alive, or a body stalled after the response began */
 }
 
-static void on_write_timeout(uv_timer_t *t)
+static void on_write_timeout(sl_deadline_t *d)
 {
-    sl_conn_t *c = t->data;
+    sl_conn_t *c = d->timer.data;
     sl_log(SL_LOG_INFO, "client %s: timed out sending the response", c->peer_ip);
     sl_conn_close(c);
 }
@@ -131,18 +131,18 @@ static void arm_read_timer(sl_conn_t *c)
         bool head = c->rp.started || c->len > c->pos;
         phase = head ? 1 : 0;
         ms = head ? s->client_header_timeout_ms : s->keepalive_timeout_ms;
-        if (c->timer_phase == phase && uv_is_active((uv_handle_t *)&c->read_timer))
+        if (c->timer_phase == phase && sl_deadline_pending(&c->read_timer))
             return;
     } else if (!c->req->body_done) {
         phase = 2;
         ms = s->client_body_timeout_ms;
     } else {
         c->timer_phase = -1;
-        uv_timer_stop(&c->read_timer);
+        sl_deadline_clear(&c->read_timer);
         return;
     }
     c->timer_phase = phase;
-    uv_timer_start(&c->read_timer, on_read_timeout, ms, 0);
+    sl_deadline_set(&c->read_timer, ms, on_read_timeout);
 }
 
 static void on_connection_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
@@ -225,10 +225,8 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
         uv_close((uv_handle_t *)&c->tcp, on_close);
         return;
     }
-    uv_timer_init(&w->loop, &c->read_timer);
-    uv_timer_init(&w->loop, &c->write_timer);
-    c->read_timer.data = c;
-    c->write_timer.data = c;
+    sl_deadline_init(&w->loop, &c->read_timer, c);
+    sl_deadline_init(&w->loop, &c->write_timer, c);
     uv_tcp_nodelay(&c->tcp, 1);
     sl_reqparse_init(&c->rp, w->settings->max_request_line, c);
     c->rp.on_body = on_body;
@@ -279,7 +277,7 @@ static void on_written(sl_write_t *wr, int status)
         return; /* the close already aborted the request */
     c->writes_pending--;
     if (c->writes_pending == 0)
-        uv_timer_stop(&c->write_timer);
+        sl_deadline_clear(&c->write_timer);
     if (status < 0) {
         sl_log(SL_LOG_DEBUG, "client %s: write error: %s", c->peer_ip, uv_strerror(status));
         sl_conn_close(c);
@@ -304,7 +302,7 @@ void sl_conn_write(sl_conn_t *c, const uv_buf_t *bufs, unsigned n, sl_conn_write
             c->req->bytes_out += bufs[i].len;
     c->writes_pending++;
     if (c->writes_pending == 1)
-        uv_timer_start(&c->write_timer, on_write_timeout, c->w->settings->send_timeout_ms, 0);
+        sl_deadline_set(&c->write_timer, c->w->settings->send_timeout_ms, on_write_timeout);
     int rc = sl_write(c->w, (uv_stream_t *)&c->tcp, bufs, n, &cw->wr, on_written);
     if (rc < 0) {
         c->writes_pending--;
@@ -649,7 +647,7 @@ void sl_conn_body_consumed(sl_conn_t *c)
 void sl_conn_tunnel_start(sl_conn_t *c)
 {
     c->state = SL_CONN_TUNNEL;
-    uv_timer_stop(&c->read_timer);
+    sl_deadline_clear(&c->read_timer);
     compact(c);
     if (c->len > c->pos) {
         uv_buf_t piece = uv_buf_init(c->buf + c->pos, (unsigned)(c->len - c->pos));

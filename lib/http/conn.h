@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "core/deadline.h"
 #include "core/worker.h"
 #include "http/errors.h"
 #include "http/reqparse.h"
@@ -34,8 +35,8 @@ struct sl_conn {
     uv_tcp_t tcp;                 /* first: handle callbacks cast back to the conn */
     sl_worker_t *w;
     sl_conn_t *prev, *next;       /* worker's connection list */
-    uv_timer_t read_timer;        /* header / body / keep-alive idle timeout */
-    uv_timer_t write_timer;       /* send timeout */
+    sl_deadline_t read_timer;     /* header / body / keep-alive idle timeout */
+    sl_deadline_t write_timer;    /* send timeout */
     sl_reqparse_t rp;             /* request parser (llhttp inside) */
     sl_conn_state_t state;
 

@@ -51,6 +51,17 @@ void sl_hbuf_printf(sl_hbuf_t *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+void sl_hbuf_u64(sl_hbuf_t *b, uint64_t v)
+{
+    char tmp[24];
+    size_t n = sizeof(tmp);
+    do {
+        tmp[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    sl_hbuf_append(b, tmp + n, sizeof(tmp) - n);
+}
+
 void sl_hbuf_header(sl_hbuf_t *b, sl_slice_t name, sl_slice_t value)
 {
     grow(b, name.len + value.len + 4);

@@ -9,6 +9,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "core/arena.h"
 #include "core/slice.h"
@@ -30,6 +32,13 @@ void sl_hbuf_printf(sl_hbuf_t *b, const char *fmt, ...) __attribute__((format(pr
 static inline void sl_hbuf_slice(sl_hbuf_t *b, sl_slice_t s)
 {
     sl_hbuf_append(b, s.p, s.len);
+}
+/* Appends <v> in decimal. */
+void sl_hbuf_u64(sl_hbuf_t *b, uint64_t v);
+/* Appends a NUL-terminated string. */
+static inline void sl_hbuf_str(sl_hbuf_t *b, const char *s)
+{
+    sl_hbuf_append(b, s, strlen(s));
 }
 /* Appends "Name: value\r\n". */
 void sl_hbuf_header(sl_hbuf_t *b, sl_slice_t name, sl_slice_t value);

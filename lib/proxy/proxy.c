@@ -120,9 +120,9 @@ static void detach_upstream(sl_proxy_t *p, bool reusable)
 
 static void arm_up_timer(sl_proxy_t *p);
 
-static void on_up_timeout(uv_timer_t *t)
+static void on_up_timeout(sl_deadline_t *d)
 {
-    sl_upconn_t *u = t->data;
+    sl_upconn_t *u = d->timer.data;
     sl_proxy_t *p = u->owner;
     if (p == NULL)
         return;
@@ -141,11 +141,11 @@ static void arm_up_timer(sl_proxy_t *p)
     if (u == NULL)
         return;
     if (p->client_write_pending && !sl_upconn_writes_pending(u)) {
-        uv_timer_stop(&u->timer); /* waiting on the client, not on the upstream */
+        sl_deadline_clear(&u->timer); /* waiting on the client, not on the upstream */
         return;
     }
     uint32_t ms = sl_upconn_writes_pending(u) ? p->svc->write_timeout_ms : p->svc->read_timeout_ms;
-    uv_timer_start(&u->timer, on_up_timeout, ms, 0);
+    sl_deadline_set(&u->timer, ms, on_up_timeout);
 }
 
 /* ---- failure ------------------------------------------------------------------------ */
@@ -284,9 +284,12 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
         sl_hbuf_append(hb, xff.p, xff.len);
         sl_hbuf_lit(hb, ", ");
     }
-    sl_hbuf_printf(hb, "%s\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: ", c->peer_ip);
+    sl_hbuf_str(hb, c->peer_ip);
+    sl_hbuf_lit(hb, "\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: ");
     sl_hbuf_slice(hb, req->host);
-    sl_hbuf_printf(hb, "\r\nX-Forwarded-Port: %u\r\nX-Forwarded-Path: ", (unsigned)c->local_port);
+    sl_hbuf_lit(hb, "\r\nX-Forwarded-Port: ");
+    sl_hbuf_u64(hb, c->local_port);
+    sl_hbuf_lit(hb, "\r\nX-Forwarded-Path: ");
     sl_hbuf_slice(hb, req->path);
     sl_hbuf_lit(hb, "\r\n");
     if (p->prefix) {
@@ -294,21 +297,33 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
         sl_hbuf_append(hb, p->prefix, p->prefix_len);
         sl_hbuf_lit(hb, "\r\n");
     }
-    sl_hbuf_printf(hb, "X-Real-IP: %s\r\nVia: ", c->peer_ip);
+    sl_hbuf_lit(hb, "X-Real-IP: ");
+    sl_hbuf_str(hb, c->peer_ip);
+    sl_hbuf_lit(hb, "\r\nVia: ");
     for (size_t i = 0; i < n_via; i++) {
         sl_hbuf_slice(hb, via_in[i]);
         sl_hbuf_lit(hb, ", ");
     }
-    sl_hbuf_printf(hb, "%u.%u " SL_SERVER_TOKEN "\r\n", req->http_major, req->http_minor);
-    if (s->headers_upstream & SL_HDR_REQUEST_ID)
-        sl_hbuf_printf(hb, "X-Kong-Request-Id: %s\r\n", req->id);
+    sl_hbuf_u64(hb, req->http_major);
+    sl_hbuf_lit(hb, ".");
+    sl_hbuf_u64(hb, req->http_minor);
+    sl_hbuf_lit(hb, " " SL_SERVER_TOKEN "\r\n");
+    if (s->headers_upstream & SL_HDR_REQUEST_ID) {
+        sl_hbuf_lit(hb, "X-Kong-Request-Id: ");
+        sl_hbuf_append(hb, req->id, 32);
+        sl_hbuf_lit(hb, "\r\n");
+    }
     if (req->chunked)
         sl_hbuf_lit(hb, "Transfer-Encoding: chunked\r\n");
     else if (req->has_body ||
              (req->content_length == 0 && (SL_SLICE_EQ_LIT(req->method, "POST") ||
                                            SL_SLICE_EQ_LIT(req->method, "PUT") ||
                                            SL_SLICE_EQ_LIT(req->method, "PATCH"))))
-        sl_hbuf_printf(hb, "Content-Length: %" PRIu64 "\r\n", req->content_length);
+    {
+        sl_hbuf_lit(hb, "Content-Length: ");
+        sl_hbuf_u64(hb, req->content_length);
+        sl_hbuf_lit(hb, "\r\n");
+    }
     if (te_trailers)
         sl_hbuf_lit(hb, "TE: trailers\r\n");
     if (req->upgrade) {
@@ -365,7 +380,6 @@ static void send_request(sl_proxy_t *p)
     build_request_head(p, &hb, &p->bal->peers[p->peer]);
     uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
     req->upstream_send_ns = sl_now_ns();
-    u->timer.data = u;
     int rc = sl_upconn_write(u, &b, 1, on_head_written);
     if (rc < 0) {
         attempt_failed(p, SL_ERR_UPSTREAM_BAD, false);
@@ -650,7 +664,9 @@ static int r_on_headers_complete(llhttp_t *rp)
 
     sl_hbuf_t hb;
     sl_hbuf_init(&hb, req->arena, 512 + p->n_spans * 64);
-    sl_hbuf_printf(&hb, "HTTP/1.1 %d ", status);
+    sl_hbuf_lit(&hb, "HTTP/1.1 ");
+    sl_hbuf_u64(&hb, (uint64_t)status);
+    sl_hbuf_lit(&hb, " ");
     sl_hbuf_slice(&hb, reason);
     sl_hbuf_lit(&hb, "\r\n");
     bool has_date = false, has_server = false;
@@ -673,7 +689,11 @@ static int r_on_headers_complete(llhttp_t *rp)
         sl_hbuf_header(&hb, name, hs[i].value);
     }
     if (!has_date)
-        sl_hbuf_printf(&hb, "Date: %s\r\n", sl_worker_date(p->w));
+    {
+        sl_hbuf_lit(&hb, "Date: ");
+        sl_hbuf_str(&hb, sl_worker_date(p->w));
+        sl_hbuf_lit(&hb, "\r\n");
+    }
     if (p->framing == FR_CHUNKED || (req->is_head && (rp->flags & F_CHUNKED) && !http10))
         sl_hbuf_lit(&hb, "Transfer-Encoding: chunked\r\n");
     if (upgrade)
@@ -695,16 +715,23 @@ static int r_on_headers_complete(llhttp_t *rp)
             sl_hbuf_lit(&hb, "1.1 " SL_SERVER_TOKEN);
         sl_hbuf_lit(&hb, "\r\n");
     }
-    if (s->headers & SL_HDR_UPSTREAM_LATENCY)
-        sl_hbuf_printf(&hb, "X-Kong-Upstream-Latency: %" PRIu64 "\r\n",
-                       (req->upstream_head_ns - req->upstream_send_ns) / 1000000);
-    if (s->headers & SL_HDR_PROXY_LATENCY)
-        sl_hbuf_printf(&hb, "X-Kong-Proxy-Latency: %" PRIu64 "\r\n",
-                       (req->upstream_send_ns - req->start_ns) / 1000000);
+    if (s->headers & SL_HDR_UPSTREAM_LATENCY) {
+        sl_hbuf_lit(&hb, "X-Kong-Upstream-Latency: ");
+        sl_hbuf_u64(&hb, (req->upstream_head_ns - req->upstream_send_ns) / 1000000);
+        sl_hbuf_lit(&hb, "\r\n");
+    }
+    if (s->headers & SL_HDR_PROXY_LATENCY) {
+        sl_hbuf_lit(&hb, "X-Kong-Proxy-Latency: ");
+        sl_hbuf_u64(&hb, (req->upstream_send_ns - req->start_ns) / 1000000);
+        sl_hbuf_lit(&hb, "\r\n");
+    }
     if (s->headers & SL_HDR_UPSTREAM_STATUS)
         sl_hbuf_printf(&hb, "X-Kong-Upstream-Status: %d\r\n", status);
-    if (s->headers & SL_HDR_REQUEST_ID)
-        sl_hbuf_printf(&hb, "X-Kong-Request-Id: %s\r\n", req->id);
+    if (s->headers & SL_HDR_REQUEST_ID) {
+        sl_hbuf_lit(&hb, "X-Kong-Request-Id: ");
+        sl_hbuf_append(&hb, req->id, 32);
+        sl_hbuf_lit(&hb, "\r\n");
+    }
     sl_hbuf_lit(&hb, "\r\n");
     if (close)
         p->conn->close_after = true;

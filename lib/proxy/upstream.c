@@ -136,7 +136,7 @@ sl_upconn_t *sl_pool_take(sl_pool_t *p, const struct sockaddr_storage *addr)
         return NULL;
     sl_upconn_t *u = b->idle;
     pool_unlink(u);
-    uv_timer_stop(&u->timer);
+    sl_deadline_clear(&u->timer);
     u->reused = true;
     return u;
 }
@@ -157,13 +157,13 @@ void sl_upconn_close(sl_upconn_t *u)
     u->closing = true;
     pool_unlink(u);
     u->handles = 2;
-    uv_close((uv_handle_t *)&u->timer, on_handle_closed);
+    sl_deadline_close(&u->timer, on_handle_closed);
     uv_close((uv_handle_t *)&u->tcp, on_handle_closed);
 }
 
-static void on_connect_timeout(uv_timer_t *t)
+static void on_connect_timeout(sl_deadline_t *d)
 {
-    sl_upconn_t *u = t->data;
+    sl_upconn_t *u = d->timer.data;
     /* closing the handle cancels the connect; report the timeout now and ignore the
      * ECANCELED that follows */
     sl_upconn_connect_cb cb = u->connect_cb;
@@ -175,7 +175,7 @@ static void on_connect_timeout(uv_timer_t *t)
 static void on_connected(uv_connect_t *req, int status)
 {
     sl_upconn_t *u = req->data;
-    uv_timer_stop(&u->timer);
+    sl_deadline_clear(&u->timer);
     sl_upconn_connect_cb cb = u->connect_cb;
     u->connect_cb = NULL;
     if (cb == NULL)
@@ -194,9 +194,8 @@ sl_upconn_t *sl_upconn_connect(sl_worker_t *w, const struct sockaddr_storage *ad
     u->w = w;
     u->addr = *addr;
     uv_tcp_init(&w->loop, &u->tcp);
-    uv_timer_init(&w->loop, &u->timer);
+    sl_deadline_init(&w->loop, &u->timer, u);
     u->tcp.data = u;
-    u->timer.data = u;
     u->connect_req.data = u;
     u->connect_cb = cb;
     u->connect_arg = arg;
@@ -207,13 +206,13 @@ sl_upconn_t *sl_upconn_connect(sl_worker_t *w, const struct sockaddr_storage *ad
         cb(u, rc, arg);
         return u;
     }
-    uv_timer_start(&u->timer, on_connect_timeout, timeout_ms, 0);
+    sl_deadline_set(&u->timer, timeout_ms, on_connect_timeout);
     return u;
 }
 
-static void on_idle_timeout(uv_timer_t *t)
+static void on_idle_timeout(sl_deadline_t *d)
 {
-    sl_upconn_close(t->data);
+    sl_upconn_close(d->timer.data);
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
@@ -271,7 +270,7 @@ void sl_upconn_release(sl_upconn_t *u)
     u->owner = NULL;
     if (u->closing)
         return;
-    uv_timer_stop(&u->timer);
+    sl_deadline_clear(&u->timer);
     /* the read buffer is not needed while idle */
     sl_bufpool_put(&w->bufs, u->buf, u->cap);
     u->buf = NULL;
@@ -294,7 +293,7 @@ void sl_upconn_release(sl_upconn_t *u)
     b->idle = u;
     b->n_idle++;
     sl_upconn_read_start(u, NULL);
-    uv_timer_start(&u->timer, on_idle_timeout, s->upstream_keepalive_idle_timeout_ms, 0);
+    sl_deadline_set(&u->timer, s->upstream_keepalive_idle_timeout_ms, on_idle_timeout);
 }
 
 static void on_write_done(sl_write_t *wr, int status)

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "core/deadline.h"
 #include "core/worker.h"
 #include "core/write.h"
 
@@ -25,7 +26,7 @@ struct sl_upconn {
     uv_tcp_t tcp;                  /* first: handle callbacks cast back */
     sl_worker_t *w;
     uv_connect_t connect_req;
-    uv_timer_t timer;              /* connect / write / read / idle timeout */
+    sl_deadline_t timer;           /* connect / write / read / idle timeout */
     struct sockaddr_storage addr;  /* pool key */
     char *buf;                     /* read buffer (bufpool) while in use */
     size_t cap, len, pos;

@@ -21,7 +21,8 @@ ssize_t sl_path_normalize(const char *in, size_t len, char *out);
 /* Kong path_handling v0: builds the upstream path into <out> (<cap> bytes) from the service
  * path <base> (NULL: "/"), the normalized request path <req>/<req_len> and, when <strip> is
  * true, the length <prefix_len> of the part of <req> the route matched. Returns the length
- * written (NUL-terminated), or -1 if <cap> is too small. Not escaped: see sl_path_escape. */
+ * written (NUL-terminated), or -1 if <cap> is too small. Not escaped: see sl_path_escape.
+ * A <prefix_len> of 0 (a route without paths) strips only the leading '/', as Kong does. */
 ssize_t sl_path_upstream(const char *base, const char *req, size_t req_len, bool strip,
                          size_t prefix_len, char *out, size_t cap);
 

@@ -32,7 +32,8 @@ typedef struct sl_router_req {
     sl_slice_t path;            /* normalized (sl_path_normalize) */
     const sl_header_t *headers; /* request headers */
     size_t n_headers;
-    bool https;                 /* arrived over TLS (snis condition) */
+    bool https;                 /* arrived over TLS (snis condition; the host above stands
+                                   in for the SNI name, compared case-insensitively) */
 } sl_router_req_t;
 
 typedef struct sl_router_match {
