@@ -41,6 +41,33 @@ static int pos_cmp(uint32_t l1, uint32_t c1, uint32_t l2, uint32_t c2)
     return 0;
 }
 
+/* Messages quote values from the file; control characters in them (a newline inside a
+ * quoted YAML string) are escaped so that every error stays on one output line. Takes
+ * ownership of <raw>. */
+static char *escape_controls(char *raw, size_t len)
+{
+    size_t extra = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)raw[i];
+        if (c < 0x20 || c == 0x7f)
+            extra += 3;
+    }
+    if (extra == 0)
+        return raw;
+    char *out = sl_xmalloc(len + extra + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)raw[i];
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(out + o, 5, "\\x%02x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    free(raw);
+    return out;
+}
+
 void sl_diag_add(sl_diag_t *d, uint32_t line, uint32_t col, const char *fmt, ...)
 {
     if (d->n >= SL_DIAG_MAX) {
@@ -67,10 +94,11 @@ void sl_diag_add(sl_diag_t *d, uint32_t line, uint32_t col, const char *fmt, ...
     va_end(ap);
     if (len < 0)
         len = 0;
-    char *msg = sl_xmalloc((size_t)len + 1);
+    char *raw = sl_xmalloc((size_t)len + 1);
     va_start(ap, fmt);
-    vsnprintf(msg, (size_t)len + 1, fmt, ap);
+    vsnprintf(raw, (size_t)len + 1, fmt, ap);
     va_end(ap);
+    char *msg = escape_controls(raw, (size_t)len);
     d->v[d->n].line = line;
     d->v[d->n].col = col;
     d->v[d->n].msg = msg;

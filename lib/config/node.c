@@ -99,7 +99,10 @@ static void pos_at(const char *text, size_t len, size_t off, uint32_t *line, uin
     uint32_t l = 1, c = 1;
     if (off > len)
         off = len;
-    for (size_t i = 0; i < off; i++) {
+    size_t i = 0;
+    if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+        i = 3; /* libyaml does not count a byte order mark as a column */
+    for (; i < off; i++) {
         unsigned char ch = (unsigned char)text[i];
         if (ch == '\n' || (ch == '\r' && (i + 1 >= len || text[i + 1] != '\n'))) {
             l++;
@@ -197,38 +200,63 @@ static void check_duplicates(builder_t *b, const sl_node_t *m)
     free(set);
 }
 
-static bool map_has_key(const sl_node_t *m, size_t n, const sl_node_t *k)
+/* A set of key nodes (by text) for apply_merges: heap memory, freed by the caller. */
+typedef struct keyset {
+    const sl_node_t **v;
+    size_t cap;
+} keyset_t;
+
+/* Adds <k>; returns false if a key with the same text is already in. */
+static bool keyset_add(keyset_t *s, const sl_node_t *k)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (!is_merge_key(m->pairs[i].key) && key_eq(m->pairs[i].key, k))
-            return true;
+    size_t h = (size_t)hash_bytes(k->str, k->len) & (s->cap - 1);
+    while (s->v[h] != NULL) {
+        if (key_eq(s->v[h], k))
+            return false;
+        h = (h + 1) & (s->cap - 1);
     }
-    return false;
+    s->v[h] = k;
+    return true;
 }
 
 /* Applies `<<` merge keys (YAML 1.1 merge type): pairs of the merged mappings whose keys
  * are not already present are appended; earlier mappings of a merge sequence win. The
- * `<<` pairs themselves are removed. */
+ * `<<` pairs themselves are removed. A key set keeps this linear for big mappings. */
 static int apply_merges(builder_t *b, sl_node_t *m)
 {
+    size_t total = m->n;
     bool any = false;
-    for (size_t i = 0; i < m->n; i++)
-        any |= is_merge_key(m->pairs[i].key);
+    for (size_t i = 0; i < m->n; i++) {
+        if (!is_merge_key(m->pairs[i].key))
+            continue;
+        any = true;
+        const sl_node_t *v = m->pairs[i].value;
+        if (v->kind == SL_NODE_MAP)
+            total += v->n;
+        for (size_t s = 0; v->kind == SL_NODE_SEQ && s < v->n; s++)
+            total += v->items[s]->kind == SL_NODE_MAP ? v->items[s]->n : 0;
+    }
     if (!any)
         return 0;
 
+    keyset_t seen = {NULL, 16};
+    while (seen.cap < total * 2)
+        seen.cap *= 2;
+    seen.v = sl_xcalloc(seen.cap, sizeof(*seen.v));
     sl_node_pair_t *old = m->pairs;
     size_t old_n = m->n;
     m->pairs = NULL;
     m->n = 0;
     m->_cap = 0;
+    int rc = 0;
     for (size_t i = 0; i < old_n; i++) {
         if (is_merge_key(old[i].key))
             continue;
+        keyset_add(&seen, old[i].key);
         grow(b->arena, (void **)&m->pairs, &m->_cap, m->n, sizeof(sl_node_pair_t));
         m->pairs[m->n++] = old[i];
     }
-    for (size_t i = 0; i < old_n; i++) {
+    for (size_t i = 0; i < old_n && rc == 0; i++) {
         if (!is_merge_key(old[i].key))
             continue;
         const sl_node_t *v = old[i].value;
@@ -239,17 +267,19 @@ static int apply_merges(builder_t *b, sl_node_t *m)
                 sl_diag_add(b->diag, src->line, src->col,
                             "%sa merge key ('<<') takes a mapping or a list of mappings",
                             kind_prefix(b));
-                return SL_EINVAL;
+                rc = SL_EINVAL;
+                break;
             }
             for (size_t j = 0; j < src->n; j++) {
-                if (map_has_key(m, m->n, src->pairs[j].key))
+                if (is_merge_key(src->pairs[j].key) || !keyset_add(&seen, src->pairs[j].key))
                     continue;
                 grow(b->arena, (void **)&m->pairs, &m->_cap, m->n, sizeof(sl_node_pair_t));
                 m->pairs[m->n++] = src->pairs[j];
             }
         }
     }
-    return 0;
+    free(seen.v);
+    return rc;
 }
 
 /* Adds a finished node to the open collection (or makes it the root). */

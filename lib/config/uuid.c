@@ -14,7 +14,6 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-#include "core/xalloc.h"
 
 static int hexval(char c)
 {

@@ -461,6 +461,65 @@ static int head_complete(sl_conn_t *c)
     return 0;
 }
 
+/* Grows the read buffer of a head that does not fit SL_BUF_SIZE, up to the head limit.
+ * Returns false when it is at the limit already. */
+static bool grow_head_buffer(sl_conn_t *c)
+{
+    if (c->cap >= HEAD_BUF_MAX(c))
+        return false;
+    size_t ncap = HEAD_BUF_MAX(c);
+    char *nb = sl_xmalloc(ncap);
+    memcpy(nb, c->buf, c->len);
+    sl_bufpool_put(&c->w->bufs, c->buf, c->cap);
+    c->buf = nb;
+    c->cap = ncap;
+    return true;
+}
+
+/* nginx accepts raw bytes >= 0x80 in the request target and Kong re-escapes them
+ * (kong-compat 3.1); llhttp rejects them. So before llhttp sees the request line, such bytes
+ * are percent-encoded in place; normalization decodes them again and the upstream path is
+ * re-escaped, as Kong does. Only the request line changes, and the head is rebuilt for the
+ * upstream anyway. Returns false when the encoded line no longer fits. */
+static bool encode_request_line(sl_conn_t *c)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    if (c->line_done)
+        return true;
+    size_t end = c->len, n_high = 0;
+    for (size_t i = c->line_scan; i < c->len; i++) {
+        unsigned char ch = (unsigned char)c->buf[i];
+        if (ch == '\n') {
+            c->line_done = true;
+            end = i;
+            break;
+        }
+        n_high += ch >= 0x80;
+    }
+    if (n_high) {
+        size_t extra = 2 * n_high;
+        while (c->len + extra > c->cap)
+            if (!grow_head_buffer(c))
+                return false;
+        memmove(c->buf + end + extra, c->buf + end, c->len - end);
+        size_t w = end + extra;
+        for (size_t r = end; r-- > c->line_scan;) {
+            unsigned char ch = (unsigned char)c->buf[r];
+            if (ch >= 0x80) {
+                c->buf[--w] = hex[ch & 15];
+                c->buf[--w] = hex[ch >> 4];
+                c->buf[--w] = '%';
+            } else {
+                c->buf[--w] = (char)ch;
+            }
+        }
+        c->len += extra;
+        end += extra;
+    }
+    c->line_scan = end;
+    return true;
+}
+
 /* Parses what the buffer holds, as far as the current state allows. */
 static void parse_round(sl_conn_t *c)
 {
@@ -484,6 +543,11 @@ static void parse_round(sl_conn_t *c)
         if (c->state == SL_CONN_HEAD) {
             if (c->pos == c->len)
                 return;
+            if (!encode_request_line(c)) {
+                c->rp.err = SL_ERR_URI_TOO_LONG;
+                c->rp.has_err = true;
+                continue;
+            }
             llhttp_errno_t err = sl_reqparse_execute(&c->rp, c->buf, c->pos, c->len - c->pos);
             if (err == HPE_PAUSED) {
                 c->pos = (size_t)(llhttp_get_error_pos(&c->rp.llhttp) - c->buf);
@@ -525,13 +589,7 @@ static void parse_round(sl_conn_t *c)
                 continue;
             }
             if (c->len == c->cap) {
-                if (c->cap < HEAD_BUF_MAX(c)) {
-                    size_t ncap = HEAD_BUF_MAX(c);
-                    char *nb = sl_xmalloc(ncap);
-                    memcpy(nb, c->buf, c->len);
-                    sl_bufpool_put(&c->w->bufs, c->buf, c->cap);
-                    c->buf = nb;
-                    c->cap = ncap;
+                if (grow_head_buffer(c)) {
                     start_reading(c);
                 } else {
                     c->rp.err = c->rp.url_complete ? SL_ERR_HEADER_TOO_LARGE : SL_ERR_URI_TOO_LONG;
@@ -680,8 +738,10 @@ static void finish_request(sl_conn_t *c, bool close)
     c->state = SL_CONN_HEAD;
     c->body_wanted = false;
     c->discarding = false;
+    c->line_done = false;
     c->rp.started = false;
     compact(c);
+    c->line_scan = c->pos;
     if (c->len == 0 && c->buf) {
         /* idle: the buffer goes back to the pool until the next request arrives */
         sl_bufpool_put(&c->w->bufs, c->buf, c->cap);

@@ -51,6 +51,8 @@ struct sl_conn {
     bool body_eof;                /* client closed its side */
     bool discarding;              /* the response is out; the body is read and dropped */
     uint64_t discard_left;        /* bytes still allowed to be dropped (SL_DISCARD_MAX) */
+    size_t line_scan;             /* request line scanned up to here (encode_request_line) */
+    bool line_done;               /* the request line's end was seen */
     int timer_phase;              /* what read_timer measures: 0 idle, 1 head, 2 body */
     uv_buf_t *pieces;             /* body pieces of one parse round (into buf) */
     size_t n_pieces, cap_pieces;

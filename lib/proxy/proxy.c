@@ -119,6 +119,7 @@ static void detach_upstream(sl_proxy_t *p, bool reusable)
 }
 
 static void arm_up_timer(sl_proxy_t *p);
+static void attempt_failed(sl_proxy_t *p, sl_err_kind_t kind, bool free_retry);
 
 static void on_up_timeout(sl_deadline_t *d)
 {
@@ -132,6 +133,12 @@ static void on_up_timeout(sl_deadline_t *d)
     }
     sl_log(SL_LOG_ERROR, "upstream timed out (%s) while %s", p->bal->name,
            sl_upconn_writes_pending(u) ? "sending the request" : "reading the response");
+    if (!p->head_received) {
+        /* nginx's default next-upstream conditions, "error timeout", include a timeout
+         * before the response head: another peer may answer */
+        attempt_failed(p, SL_ERR_UPSTREAM_TIMEOUT, false);
+        return;
+    }
     fail(p, SL_ERR_UPSTREAM_TIMEOUT);
 }
 
@@ -159,7 +166,7 @@ static void fail(sl_proxy_t *p, sl_err_kind_t kind)
         p->dns_waiter = NULL;
     }
     req->proxy = NULL;
-    if (p->head_queued || req->response_started) {
+    if (req->response_started) {
         /* part of the response is out: the only honest thing left is to cut it short */
         sl_conn_close(p->conn);
         return;

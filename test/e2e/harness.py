@@ -1,6 +1,6 @@
 """End-to-end harness: start the real sluice binary on a free port and talk to it.
 
-    with Upstream() as up, Gateway(config_for(up)) as gw:
+    with Upstream() as up, Gateway(simple_config(up.url)) as gw:
         r = gw.request("GET", "/x")
         assert r.status == 200
 
@@ -58,7 +58,7 @@ CT_HTML = "text/html; charset=utf-8"
 CT_XML = "application/xml; charset=utf-8"
 
 
-def require_binary(testcase=None):
+def require_binary():
     if not os.path.isfile(SLUICE_BIN) or not os.access(SLUICE_BIN, os.X_OK):
         raise unittest.SkipTest("sluice binary not found at %s (set SLUICE_BIN)" % SLUICE_BIN)
 
@@ -463,15 +463,15 @@ class Gateway:
     def environment(self):
         env = {k: v for k, v in os.environ.items()
                if not (k.startswith("SLUICE_") or k.startswith("KONG_"))}
-        env["SLUICE_BIN"] = SLUICE_BIN
         env.update(self.extra_env)
         return env
 
     def start(self):
         self._out = open(self.stdout_path, "wb")
         self._err = open(self.stderr_path, "wb")
-        self.proc = subprocess.Popen(self.command(), env=self.environment(), stdin=subprocess.DEVNULL,
-                                     stdout=self._out, stderr=self._err, cwd=self.dir)
+        self.proc = subprocess.Popen(self.command(), env=self.environment(),
+                                     stdin=subprocess.DEVNULL, stdout=self._out,
+                                     stderr=self._err, cwd=self.dir)
         if self.wait:
             self.wait_ready()
         return self

@@ -3,7 +3,6 @@
 The services run on free ports (PORT/HOST env); the config is config/sluice.yml with its
 ports rewritten.  Skipped when node or the services' node_modules are missing."""
 
-import json
 import os
 import re
 import shutil

@@ -166,6 +166,7 @@ class TestHttp10(HttpBase):
             r = c.request("GET", "/h10", version="HTTP/1.0")
             self.assertEqual(r.status, 200)
             self.assertEqual(r.json()["path"], "/h10")
+            self.assertEqual(r.json()["version"], "HTTP/1.1")  # upstream always gets 1.1
             self.assertNotEqual((r.header("connection") or "").lower(), "keep-alive")
             self.assertClosed(c)
 

@@ -4,6 +4,7 @@ SIGHUP reload."""
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -106,6 +107,7 @@ class TestInvalidConfig(LifecycleBase):
 
     def start_bad(self, text, name="kong.yml"):
         d = tempfile.mkdtemp(prefix="sluice-e2e-")
+        self.addCleanup(shutil.rmtree, d, True)
         path = os.path.join(d, name)
         with open(path, "w") as f:
             f.write(text)
@@ -164,6 +166,24 @@ class TestInvalidConfig(LifecycleBase):
         p = run_cli(["--proxy-listen", "127.0.0.1:%d" % free_port()])
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("config", p.stderr.decode())
+
+    def test_port_in_use_fails(self):
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        d = tempfile.mkdtemp(prefix="sluice-e2e-")
+        self.addCleanup(shutil.rmtree, d, True)
+        path = os.path.join(d, "kong.yml")
+        with open(path, "w") as f:
+            f.write(to_yaml(self.cfg("/")))
+        try:
+            p = run_cli(["--config", path, "--proxy-listen", "127.0.0.1:%d" % port,
+                         "--workers", "1"])
+        finally:
+            busy.close()
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(str(port), p.stderr.decode())
 
     def test_json_config(self):
         cfg = json.dumps(self.cfg("/j"))

@@ -69,6 +69,23 @@ class TestPaths(RoutingBase):
             self.assertEqual(self.upstream_path(gw, "/orders/7/lines/3"), "/orders/7/lines/3")
             self.assertNoRoute(gw, "/orders/7/lines/x")
 
+    def test_paths_are_case_sensitive(self):
+        cfg = config(services=[self.svc("s", "", [
+            route("p", ["/api"], strip_path=False),
+            route("x", [r"~/users/\d+$"], strip_path=False)])])
+        with Gateway(cfg) as gw:
+            self.assertNoRoute(gw, "/API")
+            self.assertNoRoute(gw, "/Users/1")
+
+    def test_query_string_not_part_of_path_match(self):
+        cfg = config(services=[self.svc("s", "", [
+            route("p", ["/q"], strip_path=False),
+            route("x", [r"~/s$"], strip_path=False)])])
+        with Gateway(cfg) as gw:
+            self.assertNoRoute(gw, "/x?/q")
+            self.assertEqual(self.upstream_path(gw, "/s?x=1"), "/s?x=1")
+            self.assertNoRoute(gw, "/x?y=/s")
+
     def test_several_paths_are_alternatives(self):
         cfg = config(services=[self.svc("s", "", [
             route("r", ["/one", "/two", r"~/three/\d+"], strip_path=False)])])
@@ -213,6 +230,28 @@ class TestPriority(RoutingBase):
             r, doc = gw.echo("/x/very/long/path", method="PUT", body="")
             self.assertEqual(doc["path"], "/M/x/very/long/path")
             self.assertNoRoute(gw, "/x/other")
+
+    def test_route_with_methods_falls_back_to_route_without(self):
+        cfg = config(services=[
+            self.svc("get", "/G", [route("g", ["/x"], methods=["GET"], strip_path=False)]),
+            self.svc("any", "/A", [route("a", ["/x"], strip_path=False)]),
+        ])
+        with Gateway(cfg) as gw:
+            self.assertEqual(self.upstream_path(gw, "/x"), "/G/x")
+            r, doc = gw.echo("/x", method="POST", body="b")
+            self.assertEqual(doc["path"], "/A/x")
+
+    def test_header_route_wins_when_header_present(self):
+        cfg = config(services=[
+            self.svc("plain", "/P", [route("p", ["/v"], strip_path=False)]),
+            self.svc("canary", "/C", [route("c", ["/v"], headers={"x-canary": ["yes"]},
+                                            strip_path=False)]),
+        ])
+        with Gateway(cfg) as gw:
+            self.assertEqual(self.upstream_path(gw, "/v", headers=[("X-Canary", "yes")]),
+                             "/C/v")
+            self.assertEqual(self.upstream_path(gw, "/v", headers=[("X-Canary", "no")]), "/P/v")
+            self.assertEqual(self.upstream_path(gw, "/v"), "/P/v")
 
     def test_regex_priority_orders_regex_routes(self):
         def cfg(p1, p2):
@@ -435,6 +474,11 @@ class TestRouterErrors(RoutingBase):
                 with self.subTest(accept=accept):
                     r = gw.get("/x", headers=[("Accept", accept)])
                     self.assertKongError(r, 404, MSG_NO_ROUTE, fmt)
+
+    def test_404_json_regardless_of_error_default_type(self):
+        # error_default_type is for nginx-level errors; kong.response.error defaults to JSON
+        with Gateway(config(), env={"KONG_ERROR_DEFAULT_TYPE": "text/html"}) as gw:
+            self.assertKongError(gw.get("/x"), 404, MSG_NO_ROUTE, "json")
 
     def test_404_ignores_request_content_type(self):
         # kong.response.error formats by Accept only; the Content-Type fallback is for

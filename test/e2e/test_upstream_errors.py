@@ -111,6 +111,40 @@ class TestBadUpstream(ErrorsBase):
             self.assertNginxError(gw.get("/hangup"), 502, MSG_BAD_GATEWAY)
             self.assertEqual(self.up.count(), 1)
 
+    def test_hangup_retried_up_to_retries(self):
+        with Gateway(one_service(self.up.url, retries=2)) as gw:
+            self.assertNginxError(gw.get("/hangup"), 502, MSG_BAD_GATEWAY)
+            self.assertEqual(self.up.wait_for(3, timeout=0.3), 3)
+
+    def test_read_timeout_retried_up_to_retries(self):
+        with Gateway(one_service(self.up.url, read_timeout=200, retries=1)) as gw:
+            t0 = time.monotonic()
+            r = gw.get("/slow/1000")
+            elapsed = time.monotonic() - t0
+            self.assertNginxError(r, 504, MSG_TIMEOUT)
+            self.assertGreater(elapsed, 0.35)
+            self.assertLess(elapsed, 1.2)
+            self.assertEqual(self.up.count(), 2)
+
+    def test_invalid_chunked_response_closes_client(self):
+        # either nothing was sent yet and the client gets a complete 502 (the client's own
+        # request was fine, so its connection may stay open), or the head went out and the
+        # body is cut (no terminating chunk) and the connection closed; never an empty reply
+        with Gateway(one_service(self.up.url, retries=0)) as gw, gw.client() as c:
+            c.send(b"GET /badchunk HTTP/1.1\r\nHost: x\r\n\r\n")
+            data = c.read_raw(timeout=1.5)
+            self.assertTrue(data.startswith((b"HTTP/1.1 200", b"HTTP/1.1 502")),
+                            "expected a 502 or a truncated 200, got %r" % data[:200])
+            if data.startswith(b"HTTP/1.1 502"):
+                self.assertIn(MSG_BAD_GATEWAY.encode(), data)
+                # the connection is still usable
+                r = c.request("GET", "/after")
+                self.assertEqual(r.status, 200)
+            else:
+                self.assertNotIn(b"second", data)
+                self.assertFalse(data.endswith(b"0\r\n\r\n"),
+                                 "a broken body was terminated as if complete")
+
     def test_upstream_5xx_passed_through_untouched(self):
         with Gateway(one_service(self.up.url)) as gw:
             for code in (500, 502, 503, 504):

@@ -21,6 +21,7 @@ prefix (a service path such as /srv is allowed in front), so `/srv/status/418` w
   /103               an interim 103 Early Hints, then the echo
   /garbage           bytes that are not HTTP, then close
   /hangup            closes without answering
+  /badchunk          a chunked response whose second chunk size is not hex, then close
   /truncate/<n>      announces 2*n bytes, sends n, closes
 
 Every request is recorded in `Upstream.requests` (a list of `Req`), so a test can assert what
@@ -40,7 +41,7 @@ WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
 
 _BEHAVIOUR = re.compile(
     rb"/(status|slow|slowbody|chunked|big|bigchunked|truncate)/(\d+)/?$"
-    rb"|/(close|closeafter|dropafter|headers|ws|103|garbage|hangup)/?$")
+    rb"|/(close|closeafter|dropafter|headers|ws|103|garbage|hangup|badchunk)/?$")
 
 
 def pattern(n):
@@ -453,6 +454,11 @@ class Upstream:
             return self._echo(s, req)
         if kind == "garbage":
             s.sendall(b"THIS IS NOT HTTP AT ALL\r\n\r\n")
+            return False
+        if kind == "badchunk":
+            s.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                      b"Transfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\nzz\r\nsecond\r\n")
+            time.sleep(0.05)
             return False
         if kind == "hangup":
             return False

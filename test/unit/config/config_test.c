@@ -869,7 +869,8 @@ static void test_bad_targets(void)
                       "      - {target: \"[::1]:80\"}\n"
                       "      - target: \"[::1]:80\"\n"
                       "      - {target: \"10.0.0.1:80\"}\n"
-                      "      - {target: \"10.0.0.1:80\", id: 11111111-1111-4111-8111-111111111111}\n",
+                      "      - {target: \"10.0.0.1:80\",\n"
+                      "         id: 11111111-1111-4111-8111-111111111111}\n",
                       expected);
 }
 
@@ -908,9 +909,10 @@ static void test_diag_order(void)
     sl_diag_add(&d, 1, 2, "a");
     sl_diag_add(&d, 0, 0, "file");
     sl_diag_add(&d, 1, 5, "b2");
+    sl_diag_add(&d, 4, 1, "value 'x%sy'", "\n");
     char *out = diag_text(&d);
     CHECK_EQ_STR(out, "f.yaml: file\nf.yaml:1:2: a\nf.yaml:1:5: b\nf.yaml:1:5: b2\n"
-                      "f.yaml:3:1: c\n");
+                      "f.yaml:3:1: c\nf.yaml:4:1: value 'x\\x0ay'\n");
     free(out);
     sl_diag_free(&d);
 }
@@ -1031,6 +1033,87 @@ static void test_files(void)
     unlink(path);
 }
 
+/* The e2e golden file with every entity (certificates with real PEMs included). */
+static void test_full_file(void)
+{
+    const char *dir = getenv("SLUICE_TEST_DATA");
+    char path[1024];
+    if (dir != NULL) {
+        snprintf(path, sizeof(path), "%s/e2e/configs/good/full.yml", dir);
+    } else {
+        /* this file is test/unit/config/config_test.c */
+        snprintf(path, sizeof(path), "%s", __FILE__);
+        char *cut = strstr(path, "unit/config/config_test.c");
+        if (cut != NULL)
+            snprintf(cut, sizeof(path) - (size_t)(cut - path), "e2e/configs/good/full.yml");
+    }
+    if (access(path, R_OK) != 0) {
+        fprintf(stderr, "skipping test_full_file: %s not found\n", path);
+        return;
+    }
+    sl_diag_t d;
+    sl_diag_init(&d, path);
+    sl_config_t *cfg = NULL;
+    CHECK_EQ_INT(sl_config_load_file(path, &cfg, &d), 0);
+    sl_diag_free(&d);
+    if (cfg == NULL)
+        return;
+    CHECK_EQ_INT(cfg->n_certificates, 1);
+    CHECK_EQ_INT(cfg->n_snis, 2);
+    sl_certificate_t *cert = cfg->certificates[0];
+    CHECK_EQ_STR(cert->id, "6b1f0d5c-6c2b-4d1e-9a1b-1f7e0e6f3a01");
+    CHECK(strncmp(cert->cert, "-----BEGIN CERTIFICATE-----", 27) == 0);
+    CHECK(cert->key != NULL && cert->cert_alt != NULL && cert->key_alt != NULL);
+    for (size_t i = 0; i < cfg->n_snis; i++) {
+        CHECK(cfg->snis[i]->certificate == cert);
+        CHECK_EQ_STR(cfg->snis[i]->id, derived("snis", cfg->snis[i]->name));
+    }
+    CHECK_EQ_STR(cfg->snis[1]->name, "*.example.com");
+
+    sl_route_t *admin = NULL, *users = NULL;
+    for (size_t i = 0; i < cfg->n_routes; i++) {
+        if (strcmp(cfg->routes[i]->name, "orders-admin") == 0)
+            admin = cfg->routes[i];
+        if (strcmp(cfg->routes[i]->name, "users-route") == 0)
+            users = cfg->routes[i];
+    }
+    CHECK(admin != NULL && users != NULL);
+    if (admin != NULL) {
+        CHECK_EQ_INT(admin->protocols, SL_PROTO_HTTPS);
+        CHECK_EQ_INT(admin->n_headers, 1);
+        CHECK_EQ_STR(admin->headers[0].name, "x-version");
+        CHECK_EQ_INT(admin->headers[0].values.n, 2);
+        CHECK_EQ_STR(admin->headers[0].values.v[1], "~*^v2");
+        CHECK_EQ_INT(admin->hosts.n, 2);
+        CHECK_EQ_STR(admin->hosts.v[1], "*.orders.example.com:8443");
+        CHECK_EQ_INT(admin->path_handling, 1);
+        CHECK_EQ_INT(admin->https_redirect_status_code, 308);
+        CHECK(admin->preserve_host);
+    }
+    if (users != NULL) {
+        CHECK(!users->service->enabled);
+        CHECK_EQ_STR(users->service->host, "10.0.0.5");
+        CHECK_EQ_STR(users->service->path, "/users/v1");
+        CHECK_EQ_INT(users->snis.n, 1);
+        CHECK(!users->request_buffering && !users->response_buffering);
+    }
+    CHECK_EQ_INT(cfg->n_targets, 4);
+    CHECK_EQ_STR(cfg->targets[2]->host, "2001:db8::1");
+    CHECK_EQ_INT(cfg->targets[1]->weight, 0);
+    CHECK_EQ_INT(cfg->targets[3]->port, 8000);
+    CHECK_EQ_STR(cfg->upstreams[0]->healthchecks.active.http_path, "/health");
+    CHECK_EQ_STR(cfg->upstreams[0]->host_header, "orders.internal");
+    CHECK_EQ_INT(cfg->keyauth_credentials[0]->ttl, 3600);
+    CHECK_EQ_INT(cfg->n_jwt_secrets, 3);
+    CHECK_EQ_STR(cfg->jwt_secrets[1]->algorithm, "ES256");
+    CHECK(cfg->jwt_secrets[1]->rsa_public_key != NULL);
+    CHECK_EQ_STR(cfg->consumers[1]->custom_id, "bob-002");
+    CHECK(cfg->consumers[1]->username == NULL);
+    CHECK_EQ_INT(cfg->services[0]->tags.n, 2);
+    CHECK_EQ_STR(cfg->services[0]->tags.v[1], "prod env");
+    sl_config_free(cfg);
+}
+
 int main(void)
 {
     test_kong_example();
@@ -1053,5 +1136,6 @@ int main(void)
     test_nodes();
     test_json_errors();
     test_files();
+    test_full_file();
     TEST_MAIN_END();
 }
