@@ -26,6 +26,7 @@
 set -Eeuo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cmdline="$*"
 root=$(cd "$here/../.." && pwd)
 
 ROUNDS=${ROUNDS:-3}
@@ -378,7 +379,7 @@ fi
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 versions="nginx $(nginx -v 2>&1 | sed 's#.*/##')"
 if wants haproxy; then versions="$versions, HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}')"; fi
-if wants sluice; then versions="$versions, sluice $( ("$SLUICE" --version 2>&1 || true) | head -n 1)"; fi
+if wants sluice; then versions="$versions, $( ("$SLUICE" --version 2>&1 || true) | head -n 1)"; fi
 versions="$versions, $( (wrk --version 2>&1 || true) | awk 'NR==1 {print $1, $2}')"
 
 report=$tmp/report.md
@@ -499,7 +500,7 @@ PY
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit: $commit"
     echo "- machine: ${cpu_model:-unknown CPU}, $ncpu CPUs, Linux $(uname -r)"
     echo "- versions: $versions"
-    echo "- command: bench/load/run.sh --rounds $ROUNDS --duration $DURATION --only ${targets// /,}"
+    echo "- command: bench/load/run.sh $cmdline"
     echo "- setup: proxy under test on CPU $PROXY_CPU with 1 worker/thread; upstream nginx (1 worker, ${#UPSTREAM_BODY}-byte JSON body) and wrk on CPU $LOAD_CPU;"
     echo "  each figure is \`wrk -t1 -d$DURATION --latency\` after a $WARMUP warm-up, on a freshly started proxy."
     echo "- figures are medians over $ROUNDS interleaved round(s); ratios to nginx are medians of per-round ratios."

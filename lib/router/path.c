@@ -59,6 +59,8 @@ static ssize_t decode(const char *in, size_t len, char *out)
         if (hi < 0 || lo < 0)
             return -1;
         unsigned char v = (unsigned char)(hi << 4 | lo);
+        if (v == 0)
+            return -1; /* nginx refuses a decoded NUL in the URI with 400, and so does Kong */
         if (is_reserved(v)) {
             out[w++] = '%';
             out[w++] = upper_hex((unsigned char)in[i + 1]);

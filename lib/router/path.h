@@ -15,7 +15,7 @@
  * must hold at least <len> + 1 bytes: %XX of a reserved character is kept and upper-cased,
  * any other %XX is decoded; dot segments are removed (RFC 3986 5.2.4, ".." above the root
  * dropped); runs of '/' are merged. Returns the output length (NUL-terminated), or -1 when
- * <in> does not start with '/' or holds a malformed %-escape. */
+ * <in> does not start with '/', holds a malformed %-escape or a %00 (nginx refuses it). */
 ssize_t sl_path_normalize(const char *in, size_t len, char *out);
 
 /* Kong path_handling v0: builds the upstream path into <out> (<cap> bytes) from the service
