@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
@@ -41,6 +42,9 @@ int sl_worker_bind(sl_worker_t *w, const sl_settings_t *s, int id)
         }
         if (l->addr.ss_family == AF_INET6)
             setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+        /* accepted sockets inherit TCP_NODELAY from the listener on Linux: one setsockopt
+         * here instead of one per connection */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         socklen_t len = l->addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
                                                        : sizeof(struct sockaddr_in);
         if (bind(fd, (const struct sockaddr *)&l->addr, len) != 0 || listen(fd, l->backlog) != 0) {

@@ -227,7 +227,6 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
     }
     sl_deadline_init(&w->loop, &c->read_timer, c);
     sl_deadline_init(&w->loop, &c->write_timer, c);
-    uv_tcp_nodelay(&c->tcp, 1);
     sl_reqparse_init(&c->rp, w->settings->max_request_line, c);
     c->rp.on_body = on_body;
     c->rp.on_message_complete = on_message_complete;
