@@ -40,5 +40,7 @@ COPY --from=build /src/build/sluice /usr/local/bin/sluice
 COPY config/sluice.yml /etc/sluice/sluice.yml
 USER sluice
 EXPOSE 8000 8001
-ENTRYPOINT ["sluice"]
-CMD ["--config", "/etc/sluice/sluice.yml"]
+# The config is the first of SLUICE_CONFIG, KONG_DECLARATIVE_CONFIG (as kong:latest reads it)
+# and /etc/sluice/sluice.yml; arguments after the image name are added (a later --config wins).
+ENTRYPOINT ["/bin/sh", "-c", "exec sluice --config \"${SLUICE_CONFIG:-${KONG_DECLARATIVE_CONFIG:-/etc/sluice/sluice.yml}}\" \"$@\"", "sluice"]
+CMD []

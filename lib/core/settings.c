@@ -256,11 +256,52 @@ static const char *env_first(const char *const *names, const char **which)
 
 #define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
 
+extern char **environ;
+
+/* Kong settings sluice reads (besides these, KONG_DATABASE must be "off"). */
+static const char *const kong_known[] = {
+    "KONG_DECLARATIVE_CONFIG", "KONG_PROXY_LISTEN", "KONG_ADMIN_LISTEN",
+    "KONG_NGINX_WORKER_PROCESSES", "KONG_LOG_LEVEL", "KONG_HEADERS", "KONG_HEADERS_UPSTREAM",
+    "KONG_ERROR_DEFAULT_TYPE", "KONG_NGINX_HTTP_CLIENT_HEADER_TIMEOUT",
+    "KONG_NGINX_HTTP_CLIENT_BODY_TIMEOUT", "KONG_NGINX_HTTP_KEEPALIVE_TIMEOUT",
+    "KONG_NGINX_HTTP_SEND_TIMEOUT", "KONG_UPSTREAM_KEEPALIVE_IDLE_TIMEOUT",
+    "KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE", "KONG_NGINX_HTTP_KEEPALIVE_REQUESTS",
+    "KONG_UPSTREAM_KEEPALIVE_POOL_SIZE", "KONG_UPSTREAM_KEEPALIVE_MAX_REQUESTS",
+    "KONG_DATABASE", "KONG_NGINX_DAEMON", NULL,
+};
+
+/* A compose file written for kong:latest carries Kong settings sluice may not have yet: say
+ * which ones are ignored instead of ignoring them silently. */
+static void warn_unknown_kong_env(void)
+{
+    for (char **e = environ; e && *e; e++) {
+        if (strncmp(*e, "KONG_", 5) != 0)
+            continue;
+        size_t n = strcspn(*e, "=");
+        bool known = false;
+        for (size_t i = 0; kong_known[i] && !known; i++)
+            known = strlen(kong_known[i]) == n && strncmp(*e, kong_known[i], n) == 0;
+        if (!known)
+            fprintf(stderr, "sluice: warning: %.*s is not supported by sluice yet and has no "
+                            "effect\n", (int)n, *e);
+    }
+}
+
 int sl_settings_from_env(sl_settings_t *s)
 {
     const char *name, *v;
     char err[160];
 
+    warn_unknown_kong_env();
+    if ((v = env_first(ENV("KONG_DATABASE"), &name)) && strcmp(v, "off") != 0) {
+        snprintf(err, sizeof(err), "sluice runs DB-less only: set KONG_DATABASE=off (or leave "
+                                   "it unset) and give a declarative config");
+        goto bad;
+    }
+    if ((v = env_first(ENV("KONG_NGINX_DAEMON"), &name)) && strcmp(v, "off") != 0) {
+        snprintf(err, sizeof(err), "sluice always runs in the foreground: expected 'off'");
+        goto bad;
+    }
     if ((v = env_first(ENV("SLUICE_CONFIG", "KONG_DECLARATIVE_CONFIG"), &name)))
         s->config_path = v;
     if ((v = env_first(ENV("SLUICE_PROXY_LISTEN", "KONG_PROXY_LISTEN"), &name))) {
