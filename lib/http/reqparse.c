@@ -24,8 +24,7 @@ static int on_message_begin(llhttp_t *l)
 {
     sl_reqparse_t *p = l->data;
     p->started = true;
-    p->n_spans = 0;
-    p->in_value = false;
+    sl_hdr_spans_reset(&p->spans);
     p->url_complete = false;
     p->method_len = p->url_len = 0;
     return 0;
@@ -63,30 +62,15 @@ static int on_url_complete(llhttp_t *l)
 static int on_header_field(llhttp_t *l, const char *at, size_t n)
 {
     sl_reqparse_t *p = l->data;
-    if (p->n_spans == 0 || p->in_value) {
-        if (p->n_spans == SL_MAX_HEADERS)
-            return fail(p, SL_ERR_HEADER_TOO_LARGE);
-        if (p->n_spans == p->cap_spans) {
-            p->cap_spans = p->cap_spans ? p->cap_spans * 2 : 32;
-            p->spans = sl_xrealloc(p->spans, p->cap_spans * sizeof(*p->spans));
-        }
-        memset(&p->spans[p->n_spans++], 0, sizeof(sl_hdr_span_t));
-        p->in_value = false;
-    }
-    sl_hdr_span_t *h = &p->spans[p->n_spans - 1];
-    extend(p, &h->name_off, &h->name_len, at, n);
+    if (sl_hdr_spans_name(&p->spans, (size_t)(at - p->base), n) != 0)
+        return fail(p, SL_ERR_HEADER_TOO_LARGE);
     return 0;
 }
 
 static int on_header_value(llhttp_t *l, const char *at, size_t n)
 {
     sl_reqparse_t *p = l->data;
-    sl_hdr_span_t *h = &p->spans[p->n_spans - 1];
-    if (!p->in_value) {
-        p->in_value = true;
-        h->value_off = (uint32_t)(at - p->base);
-    }
-    h->value_len = (uint32_t)((size_t)(at - p->base) + n - h->value_off);
+    sl_hdr_spans_value(&p->spans, (size_t)(at - p->base), n);
     return 0;
 }
 
@@ -135,14 +119,13 @@ void sl_reqparse_init(sl_reqparse_t *p, size_t max_request_line, void *data)
     llhttp_init(&p->llhttp, HTTP_REQUEST, settings());
     p->llhttp.data = p;
     p->max_request_line = max_request_line;
+    sl_hdr_spans_init(&p->spans, SL_MAX_HEADERS);
     p->data = data;
 }
 
 void sl_reqparse_free(sl_reqparse_t *p)
 {
-    free(p->spans);
-    p->spans = NULL;
-    p->cap_spans = p->n_spans = 0;
+    sl_hdr_spans_free(&p->spans);
 }
 
 llhttp_errno_t sl_reqparse_execute(sl_reqparse_t *p, const char *base, size_t off, size_t len)
@@ -168,16 +151,8 @@ int sl_reqparse_build(sl_reqparse_t *p, const char *base, size_t head_end, sl_ar
     req->target = REBASE(p->url_off, p->url_len);
     req->http_major = l->http_major;
     req->http_minor = l->http_minor;
-    req->headers = sl_arena_alloc(arena, (p->n_spans + 1) * sizeof(sl_header_t));
-    req->n_headers = p->n_spans;
-    for (size_t i = 0; i < p->n_spans; i++) {
-        sl_hdr_span_t *h = &p->spans[i];
-        sl_slice_t v = h->value_len ? REBASE(h->value_off, h->value_len) : sl_slice("", 0);
-        while (v.len && (v.p[v.len - 1] == ' ' || v.p[v.len - 1] == '\t'))
-            v.len--;
-        req->headers[i].name = REBASE(h->name_off, h->name_len);
-        req->headers[i].value = v;
-    }
+    req->headers = sl_hdr_spans_headers(&p->spans, head - head_off, arena);
+    req->n_headers = p->spans.n;
 #undef REBASE
     req->is_head = SL_SLICE_EQ_LIT(req->method, "HEAD");
     req->keep_alive = llhttp_should_keep_alive(l);

@@ -18,13 +18,10 @@
 
 #include "core/arena.h"
 #include "http/errors.h"
+#include "http/hdrspans.h"
 #include "http/request.h"
 
 #define SL_MAX_HEADERS 256
-
-typedef struct sl_hdr_span {
-    uint32_t name_off, name_len, value_off, value_len; /* into the parsed buffer */
-} sl_hdr_span_t;
 
 typedef struct sl_reqparse sl_reqparse_t;
 
@@ -37,9 +34,7 @@ struct sl_reqparse {
     bool head_ready;             /* llhttp paused because a head is complete (vs. because a
                                     message ended); cleared by sl_reqparse_build */
     bool url_complete;
-    bool in_value;
-    sl_hdr_span_t *spans;        /* owned (malloc), reused across requests */
-    size_t n_spans, cap_spans;
+    sl_hdr_spans_t spans;        /* header fields of the current head */
     bool has_err;                /* a callback decided on an error response */
     sl_err_kind_t err;
     /* body hooks, called from llhttp's on_body / on_message_complete */

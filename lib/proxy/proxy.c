@@ -20,7 +20,6 @@
 #include "proxy/upstream.h"
 #include "router/path.h"
 
-#define MAX_RESP_HEADERS 256
 
 typedef enum {
     FR_NONE = 0,  /* no body (HEAD, 1xx, 204, 304) */
@@ -55,9 +54,6 @@ struct sl_proxy {
 
     /* response side */
     llhttp_t rp;
-    sl_hdr_span_t *spans;      /* response header spans into up->buf */
-    size_t n_spans;
-    bool in_value;
     uint32_t reason_off, reason_len;
     bool got_bytes;            /* any response byte arrived */
     bool head_received;
@@ -378,8 +374,7 @@ static void send_request(sl_proxy_t *p)
     u->requests++;
     llhttp_init(&p->rp, HTTP_RESPONSE, response_settings());
     p->rp.data = p;
-    p->n_spans = 0;
-    p->in_value = false;
+    sl_hdr_spans_reset(&p->up->spans);
     p->got_bytes = p->head_received = false;
     p->up_eof = false;
 
@@ -554,8 +549,7 @@ static int r_on_status(llhttp_t *rp, const char *at, size_t n)
 static int r_on_message_begin(llhttp_t *rp)
 {
     sl_proxy_t *p = rp->data;
-    p->n_spans = 0;
-    p->in_value = false;
+    sl_hdr_spans_reset(&p->up->spans);
     p->reason_len = 0;
     return 0;
 }
@@ -563,32 +557,17 @@ static int r_on_message_begin(llhttp_t *rp)
 static int r_on_header_field(llhttp_t *rp, const char *at, size_t n)
 {
     sl_proxy_t *p = rp->data;
-    if (p->n_spans == 0 || p->in_value) {
-        if (p->n_spans == MAX_RESP_HEADERS) {
-            p->bad_head = true;
-            return HPE_USER;
-        }
-        if (p->spans == NULL)
-            p->spans = sl_arena_alloc(p->req->arena, MAX_RESP_HEADERS * sizeof(sl_hdr_span_t));
-        memset(&p->spans[p->n_spans++], 0, sizeof(sl_hdr_span_t));
-        p->in_value = false;
+    if (sl_hdr_spans_name(&p->up->spans, (size_t)(at - p->up->buf), n) != 0) {
+        p->bad_head = true;
+        return HPE_USER;
     }
-    sl_hdr_span_t *h = &p->spans[p->n_spans - 1];
-    if (h->name_len == 0)
-        h->name_off = (uint32_t)(at - p->up->buf);
-    h->name_len += (uint32_t)n;
     return 0;
 }
 
 static int r_on_header_value(llhttp_t *rp, const char *at, size_t n)
 {
     sl_proxy_t *p = rp->data;
-    sl_hdr_span_t *h = &p->spans[p->n_spans - 1];
-    if (!p->in_value) {
-        p->in_value = true;
-        h->value_off = (uint32_t)(at - p->up->buf);
-    }
-    h->value_len = (uint32_t)((size_t)(at - p->up->buf) + n - h->value_off);
+    sl_hdr_spans_value(&p->up->spans, (size_t)(at - p->up->buf), n);
     return 0;
 }
 
@@ -612,18 +591,10 @@ static int r_on_headers_complete(llhttp_t *rp)
     int status = rp->status_code;
     bool http10 = req->http_minor == 0;
 
-    sl_header_t *hs = sl_arena_alloc(req->arena, (p->n_spans + 1) * sizeof(*hs));
-    for (size_t i = 0; i < p->n_spans; i++) {
-        sl_hdr_span_t *h = &p->spans[i];
-        hs[i].name = sl_slice(u->buf + h->name_off, h->name_len);
-        sl_slice_t v = h->value_len ? sl_slice(u->buf + h->value_off, h->value_len)
-                                    : sl_slice("", 0);
-        while (v.len && (v.p[v.len - 1] == ' ' || v.p[v.len - 1] == '\t'))
-            v.len--;
-        hs[i].value = v;
-    }
+    sl_header_t *hs = sl_hdr_spans_headers(&u->spans, u->buf, req->arena);
+    size_t n_hs = u->spans.n;
     sl_conn_tokens_t tok;
-    sl_conn_tokens_parse(&tok, hs, p->n_spans);
+    sl_conn_tokens_parse(&tok, hs, n_hs);
     const char *std_reason = sl_http_reason(status);
     sl_slice_t reason = p->reason_len ? sl_slice(u->buf + p->reason_off, p->reason_len)
                                       : sl_slice(std_reason, strlen(std_reason));
@@ -637,7 +608,7 @@ static int r_on_headers_complete(llhttp_t *rp)
             sl_hbuf_printf(&hb, "HTTP/1.1 %d ", status);
             sl_hbuf_slice(&hb, reason);
             sl_hbuf_lit(&hb, "\r\n");
-            for (size_t i = 0; i < p->n_spans; i++)
+            for (size_t i = 0; i < n_hs; i++)
                 if (!skip_response_header(hs[i].name, &tok, false))
                     sl_hbuf_header(&hb, hs[i].name, hs[i].value);
             sl_hbuf_lit(&hb, "\r\n");
@@ -670,7 +641,7 @@ static int r_on_headers_complete(llhttp_t *rp)
                  p->conn->body_eof;
 
     sl_hbuf_t hb;
-    sl_hbuf_init(&hb, req->arena, 512 + p->n_spans * 64);
+    sl_hbuf_init(&hb, req->arena, 512 + n_hs * 64);
     sl_hbuf_lit(&hb, "HTTP/1.1 ");
     sl_hbuf_u64(&hb, (uint64_t)status);
     sl_hbuf_lit(&hb, " ");
@@ -679,7 +650,7 @@ static int r_on_headers_complete(llhttp_t *rp)
     bool has_date = false, has_server = false;
     sl_slice_t via[8];
     size_t n_via = 0;
-    for (size_t i = 0; i < p->n_spans; i++) {
+    for (size_t i = 0; i < n_hs; i++) {
         sl_slice_t name = hs[i].name;
         if (skip_response_header(name, &tok, upgrade)) {
             if (SL_SLICE_IEQ_LIT(name, "via") && n_via < 8)
@@ -1068,6 +1039,7 @@ void sl_proxy_start(sl_req_t *req)
     p->tries_left = svc->retries;
     p->peer = -1;
     p->chunk_idx = -1;
+
     req->proxy = p;
 
     /* the upstream path (kong-compat 3.4), escaped, then the query as received */

@@ -147,6 +147,7 @@ static void on_handle_closed(uv_handle_t *h)
     if (--u->handles > 0)
         return;
     sl_bufpool_put(&u->w->bufs, u->buf, u->cap);
+    sl_hdr_spans_free(&u->spans);
     free(u);
 }
 
@@ -193,6 +194,7 @@ sl_upconn_t *sl_upconn_connect(sl_worker_t *w, const struct sockaddr_storage *ad
     sl_upconn_t *u = sl_xcalloc(1, sizeof(*u));
     u->w = w;
     u->addr = *addr;
+    sl_hdr_spans_init(&u->spans, SL_MAX_RESP_HEADERS);
     uv_tcp_init(&w->loop, &u->tcp);
     sl_deadline_init(&w->loop, &u->timer, u);
     u->tcp.data = u;

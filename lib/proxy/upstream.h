@@ -16,6 +16,7 @@
 #include "core/deadline.h"
 #include "core/worker.h"
 #include "core/write.h"
+#include "http/hdrspans.h"
 
 typedef struct sl_upconn sl_upconn_t;
 typedef struct sl_pool_bucket sl_pool_bucket_t;
@@ -31,6 +32,7 @@ struct sl_upconn {
     char *buf;                     /* read buffer (bufpool) while in use */
     size_t cap, len, pos;
     uint32_t requests;             /* requests sent on this connection */
+    sl_hdr_spans_t spans;          /* response header fields while a head is parsed */
     bool connected, reused, closing, reading;
     void *owner;                   /* the proxy using it, NULL when idle */
     void (*read_cb)(sl_upconn_t *u, ssize_t nread); /* the owner's; data is at buf + len */
@@ -55,6 +57,9 @@ int sl_upconn_write(sl_upconn_t *u, const uv_buf_t *bufs, unsigned n,
                     void (*cb)(sl_upconn_t *u, int status));
 /* Writes in flight. */
 unsigned sl_upconn_writes_pending(const sl_upconn_t *u);
+
+/* Header fields allowed in an upstream response head. */
+#define SL_MAX_RESP_HEADERS 256
 
 /* Creates the worker's pool. */
 sl_pool_t *sl_pool_new(sl_worker_t *w);
