@@ -31,7 +31,7 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
 FROM debian:trixie-slim
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-        libuv1t64 libllhttp9.2 libmbedtls21 libmbedx509-7 libmbedcrypto16 libcyaml1 \
+        libuv1t64 libllhttp9.2 libmbedtls21 libmbedx509-7 libmbedcrypto16 \
         libcjson1 libhiredis1.1.0 libpcre2-8-0 zlib1g libyaml-0-2 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --user-group --no-create-home --home-dir /nonexistent \

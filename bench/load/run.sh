@@ -9,6 +9,7 @@
 #   --sluice PATH  gateway binary (default build/sluice)
 #   --only LIST    comma-separated subset of: direct,sluice,nginx,haproxy (default: all)
 #   --out FILE     also write the report to FILE
+#   --scenarios L  comma-separated subset of: keepalive-50,keepalive-256,close-50 (default: all)
 # Environment: WARMUP (default 2s, wrk run before each measurement), PROXY_CPU (default 0),
 # LOAD_CPU (default 1; upstream and wrk), KEEP_TMP=1 (keep the temp dir with configs and logs).
 #
@@ -52,6 +53,8 @@ while [ $# -gt 0 ]; do
         --sluice) SLUICE=${2:?--sluice needs a path}; shift 2 ;;
         --only) ONLY=${2:?--only needs a list}; shift 2 ;;
         --out) OUT=${2:?--out needs a file}; shift 2 ;;
+        --scenarios) PICK=${2:?--scenarios needs a list}; shift 2 ;;
+        --scenarios=*) PICK=${1#*=}; shift ;;
         --rounds=*) ROUNDS=${1#*=}; shift ;;
         --duration=*) DURATION=${1#*=}; shift ;;
         --sluice=*) SLUICE=${1#*=}; shift ;;
@@ -65,6 +68,15 @@ done
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer"
 [[ $DURATION =~ ^[1-9][0-9]*[smh]?$ ]] || die "--duration must look like 10s, 1m"
 [[ $WARMUP =~ ^[0-9]+[smh]?$ ]] || die "WARMUP must look like 2s"
+
+if [ -n "${PICK:-}" ]; then   # --scenarios keepalive-50,close-50: a subset, in canonical order
+    picked=()
+    for sc in "${SCENARIOS[@]}"; do
+        case ",$PICK," in *",${sc%%:*},"*) picked+=("$sc") ;; esac
+    done
+    [ ${#picked[@]} -gt 0 ] || die "--scenarios selects nothing (known: keepalive-50,keepalive-256,close-50)"
+    SCENARIOS=("${picked[@]}")
+fi
 
 targets=""
 for t in $ALL_TARGETS; do   # keep the canonical order whatever the order of --only
