@@ -62,7 +62,6 @@ struct sl_proxy {
     bool upgrade_ok;
     bool client_write_pending;
     bool up_eof;
-    bool bad_head;
     framing_t framing;
     uv_buf_t *out;             /* the next batch for the client (arena, reused) */
     size_t n_out, cap_out;
@@ -558,7 +557,7 @@ static int r_on_header_field(llhttp_t *rp, const char *at, size_t n)
 {
     sl_proxy_t *p = rp->data;
     if (sl_hdr_spans_name(&p->up->spans, (size_t)(at - p->up->buf), n) != 0) {
-        p->bad_head = true;
+        llhttp_set_error_reason(rp, "too many header fields");
         return HPE_USER;
     }
     return 0;
@@ -621,7 +620,7 @@ static int r_on_headers_complete(llhttp_t *rp)
     p->head_received = true;
     bool upgrade = status == 101;
     if (upgrade && !req->upgrade) {
-        p->bad_head = true;
+        llhttp_set_error_reason(rp, "101 to a request that asked for no upgrade");
         return HPE_USER;
     }
     p->upgrade_ok = upgrade;
