@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "config/load.h"
 #include "core/errors.h"
@@ -36,6 +37,7 @@ int sl_snapshot_compile(sl_config_t *cfg, sl_snapshot_t **out, sl_diag_t *diag)
     sl_snapshot_t *s = sl_xcalloc(1, sizeof(*s));
     atomic_init(&s->refs, 1);
     s->generation = atomic_fetch_add(&generation_counter, 1) + 1;
+    s->loaded_at = (int64_t)time(NULL);
     s->cfg = cfg;
     sl_arena_init(&s->arena, 64 * 1024);
 

@@ -24,6 +24,7 @@
 typedef struct sl_snapshot {
     atomic_uint refs;
     uint64_t generation;            /* increases with each compile in this process */
+    int64_t loaded_at;              /* when it was compiled (seconds since the epoch) */
     sl_config_t *cfg;               /* owned */
     sl_arena_t arena;               /* router, balancers */
     sl_router_t *router;

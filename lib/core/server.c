@@ -9,16 +9,21 @@
 #include <string.h>
 #include <uv.h>
 
+#include "admin/admin.h"
 #include "config/load.h"
 #include "core/log.h"
 #include "core/worker.h"
 #include "core/xalloc.h"
+#include "proxy/proxy.h"
 
 typedef struct server {
     const sl_settings_t *s;
     sl_worker_t *workers;
     int n_workers;
     sl_snapshot_t *snap;
+    sl_worker_t admin_worker;       /* the admin listener, on this (the master's) loop */
+    bool admin_on;
+    sl_admin_t admin;
     uv_loop_t loop;
     uv_signal_t sig_term, sig_int, sig_hup;
 } server_t;
@@ -42,6 +47,8 @@ static void reload(server_t *sv)
     sl_diag_free(&diag);
     for (int i = 0; i < sv->n_workers; i++)
         sl_worker_publish(&sv->workers[i], snap);
+    if (sv->admin_on)
+        sl_worker_publish(&sv->admin_worker, snap);
     sl_snapshot_release(sv->snap);
     sv->snap = snap;
     sl_log(SL_LOG_NOTICE, "configuration reloaded from %s (%zu services, %zu routes)", path,
@@ -86,11 +93,22 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
      * not kill the process */
     int bound = 0;
     for (; bound < sv.n_workers; bound++)
-        if (sl_worker_bind(&sv.workers[bound], s, bound) != 0)
+        if (sl_worker_bind(&sv.workers[bound], s, bound, s->proxy, s->n_proxy,
+                           &sl_proxy_handler) != 0)
             break;
+    bool ok = bound == sv.n_workers;
+    if (ok && s->n_admin) {
+        sl_admin_init(&sv.admin, s, sv.workers, sv.n_workers);
+        ok = sl_worker_bind(&sv.admin_worker, s, -1, s->admin, s->n_admin,
+                            &sl_admin_handler) == 0;
+        sv.admin_worker.handler_ctx = &sv.admin;
+        if (ok)
+            ok = sl_worker_attach(&sv.admin_worker, &sv.loop, snap) == 0;
+        sv.admin_on = ok;
+    }
 
     int started = 0;
-    for (; bound == sv.n_workers && started < sv.n_workers; started++) {
+    for (; ok && started < sv.n_workers; started++) {
         if (sl_worker_start(&sv.workers[started], snap) != 0)
             break;
     }
@@ -98,20 +116,23 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
         for (size_t i = 0; i < s->n_proxy; i++)
             sl_log(SL_LOG_NOTICE, "proxy listening on %s with %d worker%s", s->proxy[i].text,
                    sv.n_workers, sv.n_workers == 1 ? "" : "s");
-        if (s->n_admin)
-            sl_log(SL_LOG_WARN, "the admin API is not implemented in this version: nothing "
-                                "listens on %s", s->admin[0].text);
+        for (size_t i = 0; i < s->n_admin; i++)
+            sl_log(SL_LOG_NOTICE, "admin API listening on %s", s->admin[i].text);
         uv_run(&sv.loop, UV_RUN_DEFAULT);
     }
     for (int i = 0; i < started; i++)
         sl_worker_stop_and_join(&sv.workers[i]);
+    if (sv.admin_on)
+        sl_worker_detach(&sv.admin_worker);
     uv_close((uv_handle_t *)&sv.sig_term, NULL);
     uv_close((uv_handle_t *)&sv.sig_int, NULL);
     uv_close((uv_handle_t *)&sv.sig_hup, NULL);
     uv_run(&sv.loop, UV_RUN_DEFAULT);
     uv_loop_close(&sv.loop);
+    if (sv.admin_on)
+        sl_worker_cleanup(&sv.admin_worker);
     sl_snapshot_release(sv.snap);
     free(sv.workers);
     sl_log(SL_LOG_NOTICE, "stopped");
-    return started == sv.n_workers ? 0 : 1;
+    return ok && started == sv.n_workers ? 0 : 1;
 }

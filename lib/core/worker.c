@@ -24,19 +24,24 @@
 #include "proxy/dns.h"
 #include "proxy/upstream.h"
 
-int sl_worker_bind(sl_worker_t *w, const sl_settings_t *s, int id)
+int sl_worker_bind(sl_worker_t *w, const sl_settings_t *s, int id, const sl_listen_t *ls,
+                   size_t n, const sl_handler_t *handler)
 {
     memset(w, 0, sizeof(*w));
     w->id = id;
     w->settings = s;
-    for (size_t i = 0; i < s->n_proxy; i++) {
-        const sl_listen_t *l = &s->proxy[i];
+    w->handler = handler;
+    w->listen = ls;
+    for (size_t i = 0; i < n; i++) {
+        const sl_listen_t *l = &ls[i];
         int fd = socket(l->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
             goto fail;
         int one = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
+        /* proxy workers share their ports with SO_REUSEPORT; the admin listener is alone,
+         * so a port another process holds is an error, not a silent share */
+        if (id >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) {
             close(fd);
             goto fail;
         }
@@ -74,7 +79,7 @@ int sl_worker_bind(sl_worker_t *w, const sl_settings_t *s, int id)
 
 static void on_connection(uv_stream_t *server, int status)
 {
-    sl_worker_t *w = server->loop->data;
+    sl_worker_t *w = server->data;
     if (status < 0) {
         sl_log(SL_LOG_ERROR, "accept failed: %s", uv_strerror(status));
         return;
@@ -145,20 +150,14 @@ static void on_walk_close(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
+static void stop_handles(sl_worker_t *w);
+
 static void on_async(uv_async_t *a)
 {
     sl_worker_t *w = a->data;
     adopt_pending(w);
-    if (atomic_load(&w->stop)) {
-        for (size_t i = 0; i < w->n_listeners; i++)
-            uv_close((uv_handle_t *)&w->listeners[i], NULL);
-        sl_conn_close_all(w);
-        sl_pool_free(w->pool);
-        w->pool = NULL;
-        uv_close((uv_handle_t *)&w->async, NULL);
-        uv_close((uv_handle_t *)&w->check, NULL);
-        uv_close((uv_handle_t *)&w->idle, NULL);
-    }
+    if (atomic_load(&w->stop) && !w->attached)
+        stop_handles(w);
 }
 
 static void on_check(uv_check_t *h)
@@ -177,6 +176,25 @@ void sl_worker_wake_deferred(sl_worker_t *w)
         uv_idle_start(&w->idle, on_idle);
 }
 
+/* Frees what the loop's handles no longer need, once they are all closed. */
+void sl_worker_cleanup(sl_worker_t *w)
+{
+    sl_dns_free(w->dns);
+    w->dns = NULL;
+    if (w->current)
+        slot_free(w->current);
+    w->current = NULL;
+    while (w->retired) {
+        sl_snap_slot_t *n = w->retired->next;
+        slot_free(w->retired);
+        w->retired = n;
+    }
+    sl_snapshot_t *pending = atomic_exchange(&w->pending, NULL);
+    if (pending)
+        sl_snapshot_release(pending);
+    sl_bufpool_destroy(&w->bufs);
+}
+
 static void worker_main(void *arg)
 {
     sl_worker_t *w = arg;
@@ -192,26 +210,17 @@ static void worker_main(void *arg)
             pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
         }
     }
-    uv_run(&w->loop, UV_RUN_DEFAULT);
+    uv_run(w->loop, UV_RUN_DEFAULT);
     /* close anything left (timers of closed connections are closed already) */
-    uv_walk(&w->loop, on_walk_close, NULL);
-    uv_run(&w->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&w->loop);
-    sl_dns_free(w->dns);
-    if (w->current)
-        slot_free(w->current);
-    while (w->retired) {
-        sl_snap_slot_t *n = w->retired->next;
-        slot_free(w->retired);
-        w->retired = n;
-    }
-    sl_bufpool_destroy(&w->bufs);
+    uv_walk(w->loop, on_walk_close, NULL);
+    uv_run(w->loop, UV_RUN_DEFAULT);
+    uv_loop_close(w->loop);
+    sl_worker_cleanup(w);
 }
 
-int sl_worker_start(sl_worker_t *w, sl_snapshot_t *snap)
+/* Sets up the worker's handles on w->loop. */
+static int setup(sl_worker_t *w, sl_snapshot_t *snap)
 {
-    uv_loop_init(&w->loop);
-    w->loop.data = w;
     sl_bufpool_init(&w->bufs, 1024);
     w->pool = sl_pool_new(w);
     w->dns = sl_dns_new(w);
@@ -222,27 +231,62 @@ int sl_worker_start(sl_worker_t *w, sl_snapshot_t *snap)
     w->rng[0] |= 1;
     sl_snapshot_ref(snap);
     w->current = slot_new(snap);
-    uv_async_init(&w->loop, &w->async, on_async);
+    uv_async_init(w->loop, &w->async, on_async);
     w->async.data = w;
-    uv_check_init(&w->loop, &w->check);
+    uv_check_init(w->loop, &w->check);
     w->check.data = w;
     uv_check_start(&w->check, on_check);
     uv_unref((uv_handle_t *)&w->check);
-    uv_idle_init(&w->loop, &w->idle);
+    uv_idle_init(w->loop, &w->idle);
     w->idle.data = w;
     for (size_t i = 0; i < w->n_listeners; i++) {
-        uv_tcp_init(&w->loop, &w->listeners[i]);
+        uv_tcp_init(w->loop, &w->listeners[i]);
+        w->listeners[i].data = w;
         int rc = uv_tcp_open(&w->listeners[i], w->listen_fds[i]);
         if (rc == 0)
-            rc = uv_listen((uv_stream_t *)&w->listeners[i], w->settings->proxy[i].backlog,
-                           on_connection);
+            rc = uv_listen((uv_stream_t *)&w->listeners[i], w->listen[i].backlog, on_connection);
         if (rc < 0) {
-            fprintf(stderr, "sluice: worker %d: listen on %s: %s\n", w->id,
-                    w->settings->proxy[i].text, uv_strerror(rc));
+            fprintf(stderr, "sluice: listen on %s: %s\n", w->listen[i].text, uv_strerror(rc));
             return rc;
         }
     }
+    return 0;
+}
+
+int sl_worker_start(sl_worker_t *w, sl_snapshot_t *snap)
+{
+    w->loop = &w->own_loop;
+    uv_loop_init(w->loop);
+    w->loop->data = w;
+    int rc = setup(w, snap);
+    if (rc < 0)
+        return rc;
     return uv_thread_create(&w->thread, worker_main, w);
+}
+
+int sl_worker_attach(sl_worker_t *w, uv_loop_t *loop, sl_snapshot_t *snap)
+{
+    w->loop = loop;
+    w->attached = true;
+    return setup(w, snap);
+}
+
+static void stop_handles(sl_worker_t *w)
+{
+    for (size_t i = 0; i < w->n_listeners; i++)
+        if (!uv_is_closing((uv_handle_t *)&w->listeners[i]))
+            uv_close((uv_handle_t *)&w->listeners[i], NULL);
+    sl_conn_close_all(w);
+    sl_pool_free(w->pool);
+    w->pool = NULL;
+    uv_close((uv_handle_t *)&w->async, NULL);
+    uv_close((uv_handle_t *)&w->check, NULL);
+    uv_close((uv_handle_t *)&w->idle, NULL);
+}
+
+void sl_worker_detach(sl_worker_t *w)
+{
+    stop_handles(w);
 }
 
 void sl_worker_publish(sl_worker_t *w, sl_snapshot_t *snap)

@@ -20,6 +20,7 @@
 #include "core/settings.h"
 
 typedef struct sl_conn sl_conn_t;
+typedef struct sl_handler sl_handler_t;
 typedef struct sl_write sl_write_t;
 typedef struct sl_pool sl_pool_t;
 typedef struct sl_dns sl_dns_t;
@@ -34,17 +35,33 @@ typedef struct sl_snap_slot {
     struct sl_snap_slot *next; /* retired slots still in use */
 } sl_snap_slot_t;
 
+/* Counters a worker writes and the master reads (GET /status). Only the owning worker writes,
+ * so an increment is a relaxed load and store (a plain mov on x86), never a locked
+ * read-modify-write; the master sums relaxed loads. */
 typedef struct sl_worker_stats {
-    uint64_t accepted, handled, active, requests;
-    uint64_t reading, writing, waiting;
-    uint64_t errors_by_kind[32];  /* gateway errors sent, by sl_err_kind_t */
+    _Atomic uint64_t accepted, handled, active, requests;
+    _Atomic uint64_t inflight;    /* connections with a request being handled */
+    _Atomic uint64_t idle;        /* connections waiting for a request (keep-alive) */
+    _Atomic uint64_t errors_by_kind[32]; /* gateway errors sent, by sl_err_kind_t */
 } sl_worker_stats_t;
 
+#define SL_STAT_ADD(field, n)                                                                    \
+    atomic_store_explicit(&(field), atomic_load_explicit(&(field), memory_order_relaxed) + (n),  \
+                          memory_order_relaxed)
+#define SL_STAT_INC(field) SL_STAT_ADD(field, 1)
+#define SL_STAT_DEC(field) SL_STAT_ADD(field, (uint64_t)-1)
+#define SL_STAT_GET(field) atomic_load_explicit(&(field), memory_order_relaxed)
+
 typedef struct sl_worker {
-    int id;
+    int id;                           /* 0..n-1 for proxy workers, -1 for the admin listener */
     const sl_settings_t *settings;
+    const sl_handler_t *handler;      /* what this worker's connections hand requests to */
+    void *handler_ctx;                /* the handler's own (the admin API's view of the node) */
+    const sl_listen_t *listen;        /* the addresses it listens on */
+    bool attached;                    /* runs on a loop it does not own (the master's) */
     uv_thread_t thread;
-    uv_loop_t loop;
+    uv_loop_t own_loop;
+    uv_loop_t *loop;                  /* &own_loop, or the master's loop when attached */
     uv_async_t async;                 /* wakes the loop for a snapshot or a stop */
     uv_check_t check;                 /* delivers write completions (core/write.h) after I/O */
     uv_idle_t idle;                   /* ... and keeps the loop from sleeping while some wait */
@@ -71,11 +88,19 @@ typedef struct sl_worker {
     sl_worker_stats_t stats;
 } sl_worker_t;
 
-/* Binds the listening sockets for <w> (SO_REUSEPORT, so every worker binds its own).
- * Returns 0, or a negative errno with a message written to stderr. Master thread. */
-int sl_worker_bind(sl_worker_t *w, const sl_settings_t *s, int id);
+/* Binds the <n> listening sockets <ls> for <w> (SO_REUSEPORT, so every worker binds its
+ * own), whose connections go to <handler>. Returns 0, or a negative errno with a message
+ * written to stderr. Master thread. */
+int sl_worker_bind(sl_worker_t *w, const sl_settings_t *s, int id, const sl_listen_t *ls,
+                   size_t n, const sl_handler_t *handler);
 /* Starts the worker thread on <snap> (a reference is taken). Master thread. */
 int sl_worker_start(sl_worker_t *w, sl_snapshot_t *snap);
+/* Runs the worker on <loop> (the master's) instead of a thread of its own: the admin API
+ * listener. sl_worker_detach stops it; the loop must then run until its handles closed, and
+ * sl_worker_cleanup frees what is left. */
+int sl_worker_attach(sl_worker_t *w, uv_loop_t *loop, sl_snapshot_t *snap);
+void sl_worker_detach(sl_worker_t *w);
+void sl_worker_cleanup(sl_worker_t *w);
 /* Hands <snap> to the worker (a reference is taken); it adopts it between requests. */
 void sl_worker_publish(sl_worker_t *w, sl_snapshot_t *snap);
 /* Asks the worker to stop and waits for its thread. */

@@ -18,7 +18,6 @@
 #include "core/write.h"
 #include "core/xalloc.h"
 #include "http/headers.h"
-#include "proxy/proxy.h"
 #include "router/path.h"
 
 #define HEAD_BUF_MAX(c) ((c)->w->settings->max_header_size + 1024)
@@ -39,6 +38,18 @@ uint64_t sl_now_ns(void)
 }
 
 /* ---- lifecycle ---------------------------------------------------------------------- */
+
+/* Keeps the worker's count of idle keep-alive connections (GET /status "waiting"). */
+static void set_idle(sl_conn_t *c, bool idle)
+{
+    if (c->idle == idle)
+        return;
+    c->idle = idle;
+    if (idle)
+        SL_STAT_INC(c->w->stats.idle);
+    else
+        SL_STAT_DEC(c->w->stats.idle);
+}
 
 static void on_close(uv_handle_t *h)
 {
@@ -61,9 +72,9 @@ void sl_conn_close(sl_conn_t *c)
     sl_worker_t *w = c->w;
     if (c->req) {
         sl_req_t *req = c->req;
-        if (req->proxy)
-            sl_proxy_abort(req);
+        c->w->handler->abort(req);
         sl_worker_snap_release(w, req->slot);
+        SL_STAT_DEC(w->stats.inflight);
         c->req = NULL;
     }
     if (c->prev)
@@ -72,7 +83,9 @@ void sl_conn_close(sl_conn_t *c)
         w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    w->stats.active--;
+    SL_STAT_DEC(w->stats.active);
+    if (c->idle)
+        SL_STAT_DEC(w->stats.idle);
     /* pending writes complete with ECANCELED before the close callbacks; reuse the counter
      * for the three handles */
     c->writes_pending = 3;
@@ -102,7 +115,7 @@ static void on_read_timeout(sl_deadline_t *d)
     if (c->state == SL_CONN_REQUEST && c->req && !c->req->body_done &&
         !c->req->response_started) {
         sl_log(SL_LOG_INFO, "client %s: timed out reading the request body", c->peer_ip);
-        sl_proxy_abort(c->req);
+        c->w->handler->abort(c->req);
         c->close_after = true;
         sl_conn_send_error(c, SL_ERR_REQUEST_TIMEOUT);
         return;
@@ -167,7 +180,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         stop_reading(c);
         c->body_eof = true;
         if (c->state == SL_CONN_TUNNEL && c->req) {
-            sl_proxy_body(c->req, NULL, 0, true);
+            c->w->handler->body(c->req, NULL, 0, true);
             return;
         }
         /* a request whose body is complete still gets its response (a client may half-close
@@ -180,12 +193,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
         return;
     }
     c->len += (size_t)nread;
+    set_idle(c, false);
     if (c->state == SL_CONN_TUNNEL) {
         stop_reading(c);
         uv_buf_t piece = uv_buf_init(c->buf + c->pos, (unsigned)(c->len - c->pos));
         c->pos = c->len;
         c->body_in_flight = true;
-        sl_proxy_body(c->req, &piece, 1, false);
+        c->w->handler->body(c->req, &piece, 1, false);
         return;
     }
     if (c->len == c->cap)
@@ -217,7 +231,7 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
 {
     sl_conn_t *c = sl_xcalloc(1, sizeof(*c));
     c->w = w;
-    uv_tcp_init(&w->loop, &c->tcp);
+    uv_tcp_init(w->loop, &c->tcp);
     c->tcp.data = c;
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
         c->closing = true;
@@ -225,8 +239,8 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
         uv_close((uv_handle_t *)&c->tcp, on_close);
         return;
     }
-    sl_deadline_init(&w->loop, &c->read_timer, c);
-    sl_deadline_init(&w->loop, &c->write_timer, c);
+    sl_deadline_init(w->loop, &c->read_timer, c);
+    sl_deadline_init(w->loop, &c->write_timer, c);
     sl_reqparse_init(&c->rp, w->settings->max_request_line, c);
     c->rp.on_body = on_body;
     c->rp.on_message_complete = on_message_complete;
@@ -252,9 +266,10 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
     if (w->conns)
         w->conns->prev = c;
     w->conns = c;
-    w->stats.accepted++;
-    w->stats.handled++;
-    w->stats.active++;
+    SL_STAT_INC(w->stats.accepted);
+    SL_STAT_INC(w->stats.handled);
+    SL_STAT_INC(w->stats.active);
+    set_idle(c, true);
     start_reading(c);
     arm_read_timer(c);
 }
@@ -379,12 +394,61 @@ static sl_mime_t negotiate(sl_conn_t *c, const sl_err_info_t *info)
     return (sl_mime_t)m;
 }
 
+void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *content_type,
+                     const char *headers, const char *body, size_t body_len)
+{
+    sl_req_t *req = c->req;
+    if (req == NULL || !req->keep_alive)
+        c->close_after = true;
+    bool http10 = req && req->http_major == 1 && req->http_minor == 0;
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, &c->arena, 512 + body_len);
+    sl_hbuf_lit(&hb, "HTTP/1.");
+    sl_hbuf_u64(&hb, http10 ? 0 : 1);
+    sl_hbuf_lit(&hb, " ");
+    sl_hbuf_u64(&hb, (uint64_t)status);
+    sl_hbuf_lit(&hb, " ");
+    sl_hbuf_str(&hb, reason ? reason : sl_http_reason(status));
+    sl_hbuf_lit(&hb, "\r\nDate: ");
+    sl_hbuf_str(&hb, sl_worker_date(c->w));
+    sl_hbuf_lit(&hb, "\r\n");
+    if (content_type) {
+        sl_hbuf_lit(&hb, "Content-Type: ");
+        sl_hbuf_str(&hb, content_type);
+        sl_hbuf_lit(&hb, "\r\n");
+    }
+    sl_hbuf_lit(&hb, "Content-Length: ");
+    sl_hbuf_u64(&hb, body_len);
+    sl_hbuf_lit(&hb, "\r\n");
+    if (headers)
+        sl_hbuf_str(&hb, headers);
+    if (!headers || !strstr(headers, "Connection: ")) {
+        if (c->close_after)
+            sl_hbuf_lit(&hb, "Connection: close\r\n");
+        else
+            sl_hbuf_lit(&hb, "Connection: keep-alive\r\n");
+    }
+    if (c->w->settings->headers & SL_HDR_SERVER)
+        sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
+    sl_hbuf_lit(&hb, "\r\n");
+    if (!(req && req->is_head))
+        sl_hbuf_append(&hb, body, body_len);
+    if (req) {
+        req->status = status;
+        req->response_started = true;
+    }
+    uv_buf_t out = uv_buf_init(hb.p, (unsigned)hb.len);
+    if (c->state == SL_CONN_HEAD && c->req == NULL)
+        c->state = SL_CONN_REQUEST; /* no more parsing on this connection */
+    sl_conn_write(c, &out, 1, after_error_written, NULL);
+}
+
 void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
 {
     const sl_err_info_t *info = sl_err_info(kind);
     const sl_settings_t *s = c->w->settings;
     sl_req_t *req = c->req;
-    c->w->stats.errors_by_kind[kind]++;
+    SL_STAT_INC(c->w->stats.errors_by_kind[kind]);
     char rid_buf[33];
     const char *rid = req ? req->id : NULL;
     if (rid == NULL) {
@@ -395,45 +459,30 @@ void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
     char body[1024];
     size_t body_len = sl_err_body(m, info->message, rid, body, sizeof(body));
     /* after an unparseable head nothing else on the connection can be trusted; an unread
-     * body is read and dropped after the response (see discard_body), as nginx does */
-    if (req == NULL || !req->keep_alive || kind == SL_ERR_BAD_REQUEST ||
-        kind == SL_ERR_HEADER_TOO_LARGE || kind == SL_ERR_URI_TOO_LONG ||
-        kind == SL_ERR_PAYLOAD_TOO_LARGE || kind == SL_ERR_REQUEST_TIMEOUT ||
-        kind == SL_ERR_VERSION || kind == SL_ERR_EXPECTATION_FAILED)
+     * body is read and dropped after the response (see sl_conn_response_done), as nginx does */
+    if (kind == SL_ERR_BAD_REQUEST || kind == SL_ERR_HEADER_TOO_LARGE ||
+        kind == SL_ERR_URI_TOO_LONG || kind == SL_ERR_PAYLOAD_TOO_LARGE ||
+        kind == SL_ERR_REQUEST_TIMEOUT || kind == SL_ERR_VERSION ||
+        kind == SL_ERR_EXPECTATION_FAILED)
         c->close_after = true;
-    bool http10 = req && req->http_major == 1 && req->http_minor == 0;
 
     sl_hbuf_t hb;
-    sl_hbuf_init(&hb, &c->arena, 512 + body_len);
-    sl_hbuf_printf(&hb, "HTTP/1.%d %d %s\r\n", http10 ? 0 : 1, info->status, info->reason);
-    sl_hbuf_printf(&hb, "Date: %s\r\n", sl_worker_date(c->w));
-    sl_hbuf_printf(&hb, "Content-Type: %s\r\n", sl_mime_content_type(m));
-    sl_hbuf_printf(&hb, "Content-Length: %zu\r\n", body_len);
+    sl_hbuf_init(&hb, &c->arena, 256);
     if (kind == SL_ERR_HTTPS_REQUIRED)
         sl_hbuf_lit(&hb, "Connection: Upgrade\r\nUpgrade: TLS/1.2, HTTP/1.1\r\n");
-    else if (c->close_after)
-        sl_hbuf_lit(&hb, "Connection: close\r\n");
-    else
-        sl_hbuf_lit(&hb, "Connection: keep-alive\r\n");
     if (s->headers & SL_HDR_RESPONSE_LATENCY) {
-        uint64_t ms = req ? (sl_now_ns() - req->start_ns) / 1000000 : 0;
-        sl_hbuf_printf(&hb, "X-Kong-Response-Latency: %llu\r\n", (unsigned long long)ms);
+        sl_hbuf_lit(&hb, "X-Kong-Response-Latency: ");
+        sl_hbuf_u64(&hb, req ? (sl_now_ns() - req->start_ns) / 1000000 : 0);
+        sl_hbuf_lit(&hb, "\r\n");
     }
-    if (s->headers & SL_HDR_SERVER)
-        sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
-    if (s->headers & SL_HDR_REQUEST_ID)
-        sl_hbuf_printf(&hb, "X-Kong-Request-Id: %s\r\n", rid);
-    sl_hbuf_lit(&hb, "\r\n");
-    if (!(req && req->is_head))
-        sl_hbuf_append(&hb, body, body_len);
-    if (req) {
-        req->status = info->status;
-        req->response_started = true;
+    if (s->headers & SL_HDR_REQUEST_ID) {
+        sl_hbuf_lit(&hb, "X-Kong-Request-Id: ");
+        sl_hbuf_str(&hb, rid);
+        sl_hbuf_lit(&hb, "\r\n");
     }
-    uv_buf_t out = uv_buf_init(hb.p, (unsigned)hb.len);
-    if (c->state == SL_CONN_HEAD && c->req == NULL)
-        c->state = SL_CONN_REQUEST; /* no more parsing on this connection */
-    sl_conn_write(c, &out, 1, after_error_written, NULL);
+    sl_hbuf_append(&hb, "", 1); /* NUL */
+    sl_conn_respond(c, info->status, info->reason, sl_mime_content_type(m), hb.p, body,
+                    body_len);
 }
 
 /* ---- request lifecycle --------------------------------------------------------------- */
@@ -450,7 +499,8 @@ static int head_complete(sl_conn_t *c)
     req->slot = sl_worker_snap_acquire(w);
     req->start_ns = sl_now_ns();
     sl_worker_request_id(w, req->id);
-    w->stats.requests++;
+    SL_STAT_INC(w->stats.requests);
+    SL_STAT_INC(w->stats.inflight);
     int e = sl_reqparse_build(&c->rp, c->buf, c->pos, &c->arena, c->local_port, req);
     if (e)
         return e;
@@ -534,8 +584,8 @@ static void parse_round(sl_conn_t *c)
                 sl_conn_close(c);
                 return;
             }
-            if (c->req && c->req->proxy)
-                sl_proxy_abort(c->req);
+            if (c->req)
+                c->w->handler->abort(c->req);
             sl_conn_send_error(c, kind);
             return;
         }
@@ -568,7 +618,7 @@ static void parse_round(sl_conn_t *c)
                     continue;
                 }
                 arm_read_timer(c);
-                sl_proxy_start(c->req);
+                c->w->handler->start(c->req);
                 continue;
             }
             if (err != HPE_OK) {
@@ -641,7 +691,7 @@ static void parse_round(sl_conn_t *c)
             }
             c->body_in_flight = true;
             arm_read_timer(c);
-            sl_proxy_body(req, c->pieces, c->n_pieces, req->body_done);
+            c->w->handler->body(req, c->pieces, c->n_pieces, req->body_done);
             continue;
         }
         return; /* tunnel: raw bytes go straight from on_read */
@@ -710,11 +760,11 @@ void sl_conn_tunnel_start(sl_conn_t *c)
         uv_buf_t piece = uv_buf_init(c->buf + c->pos, (unsigned)(c->len - c->pos));
         c->pos = c->len;
         c->body_in_flight = true;
-        sl_proxy_body(c->req, &piece, 1, false);
+        c->w->handler->body(c->req, &piece, 1, false);
         return;
     }
     if (c->body_eof) {
-        sl_proxy_body(c->req, NULL, 0, true);
+        c->w->handler->body(c->req, NULL, 0, true);
         return;
     }
     start_reading(c);
@@ -725,6 +775,7 @@ static void finish_request(sl_conn_t *c, bool close)
     sl_req_t *req = c->req;
     if (req) {
         sl_worker_snap_release(c->w, req->slot);
+        SL_STAT_DEC(c->w->stats.inflight);
         c->req = NULL;
     }
     c->requests++;
@@ -741,6 +792,8 @@ static void finish_request(sl_conn_t *c, bool close)
     c->rp.started = false;
     compact(c);
     c->line_scan = c->pos;
+    if (c->len == 0)
+        set_idle(c, true);
     if (c->len == 0 && c->buf) {
         /* idle: the buffer goes back to the pool until the next request arrives */
         sl_bufpool_put(&c->w->bufs, c->buf, c->cap);

@@ -16,6 +16,7 @@
 #include "core/deadline.h"
 #include "core/worker.h"
 #include "http/errors.h"
+#include "http/handler.h"
 #include "http/reqparse.h"
 #include "http/request.h"
 
@@ -62,6 +63,7 @@ struct sl_conn {
     bool closing;
     bool close_after;             /* close once the current response is out */
     bool in_process;
+    bool idle;                    /* counted in the worker's idle connections */
     bool reprocess;
 
     uint32_t requests;            /* served on this connection */
@@ -86,6 +88,13 @@ void sl_conn_body_consumed(sl_conn_t *c);
 /* Answers the current request with the gateway error <kind> (Kong's status, message and
  * negotiated format) and finishes it. Only before the response has started. */
 void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind);
+
+/* Answers the current request (or a connection without one) with <status>, <reason>
+ * (NULL: the standard phrase), <content_type> (NULL: none), the extra header lines
+ * <headers> (each ending in CRLF; may be NULL) and <body>, and finishes it once written.
+ * Adds Date, Content-Length, Connection and Server. Only before the response has started. */
+void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *content_type,
+                     const char *headers, const char *body, size_t body_len);
 
 /* The response is completely written. <close>: the connection cannot be reused. */
 void sl_conn_response_done(sl_conn_t *c, bool close);

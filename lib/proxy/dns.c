@@ -99,7 +99,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         return;
     }
     sl_dns_t *d = e->dns;
-    uint64_t now = uv_now(&d->w->loop);
+    uint64_t now = uv_now(d->w->loop);
     e->n_addrs = 0;
     for (struct addrinfo *ai = res; ai && e->n_addrs < DNS_MAX_ADDRS; ai = ai->ai_next) {
         if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
@@ -137,7 +137,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 int sl_dns_resolve(sl_dns_t *d, const char *host, uint16_t port, struct sockaddr_storage *out,
                    sl_dns_cb cb, void *arg, sl_dns_waiter_t **waiter)
 {
-    uint64_t now = uv_now(&d->w->loop);
+    uint64_t now = uv_now(d->w->loop);
     dns_entry_t *e;
     for (e = d->entries; e; e = e->next)
         if (strcmp(e->host, host) == 0)
@@ -171,7 +171,7 @@ int sl_dns_resolve(sl_dns_t *d, const char *host, uint16_t port, struct sockaddr
         hints.ai_family = AF_UNSPEC;
         hints.ai_socktype = SOCK_STREAM;
         e->gai.data = e;
-        int rc = uv_getaddrinfo(&d->w->loop, &e->gai, on_resolved, e->host, NULL, &hints);
+        int rc = uv_getaddrinfo(d->w->loop, &e->gai, on_resolved, e->host, NULL, &hints);
         if (rc < 0) {
             e->waiters = wt->next;
             free(wt);

@@ -1075,3 +1075,9 @@ void sl_proxy_start(sl_req_t *req)
     }
     pick_and_connect(p);
 }
+
+const sl_handler_t sl_proxy_handler = {
+    .start = sl_proxy_start,
+    .body = sl_proxy_body,
+    .abort = sl_proxy_abort,
+};

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <uv.h>
 
+#include "http/handler.h"
 #include "http/request.h"
 
 /* Handles a request whose head is parsed (the body, if any, is not read yet). The proxy
@@ -25,5 +26,8 @@ void sl_proxy_body(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last);
 
 /* The client connection is going away: release the upstream side. */
 void sl_proxy_abort(sl_req_t *req);
+
+/* The three above, as the handler of proxy listeners. */
+extern const sl_handler_t sl_proxy_handler;
 
 #endif

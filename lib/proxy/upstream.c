@@ -195,8 +195,8 @@ sl_upconn_t *sl_upconn_connect(sl_worker_t *w, const struct sockaddr_storage *ad
     u->w = w;
     u->addr = *addr;
     sl_hdr_spans_init(&u->spans, SL_MAX_RESP_HEADERS);
-    uv_tcp_init(&w->loop, &u->tcp);
-    sl_deadline_init(&w->loop, &u->timer, u);
+    uv_tcp_init(w->loop, &u->tcp);
+    sl_deadline_init(w->loop, &u->timer, u);
     u->tcp.data = u;
     u->connect_req.data = u;
     u->connect_cb = cb;

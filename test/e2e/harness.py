@@ -433,6 +433,7 @@ class Gateway:
         self.stderr_path = os.path.join(self.dir, "stderr.log")
         self.stdout_path = os.path.join(self.dir, "stdout.log")
         self.port = free_port()
+        self.admin_port = free_port()  # every gateway gets its own admin listener
         self.proc = None
         self.returncode = None
         self.write_config(cfg)
@@ -457,6 +458,7 @@ class Gateway:
         cmd = [SLUICE_BIN]
         if self.use_cli:
             cmd += ["--config", self.config_path, "--proxy-listen", "127.0.0.1:%d" % self.port,
+                    "--admin-listen", "127.0.0.1:%d" % self.admin_port,
                     "--workers", str(self.workers)]
         return cmd + self.args
 
@@ -464,6 +466,9 @@ class Gateway:
         env = {k: v for k, v in os.environ.items()
                if not (k.startswith("SLUICE_") or k.startswith("KONG_"))}
         env.update(self.extra_env)
+        if "SLUICE_ADMIN_LISTEN" not in env and "KONG_ADMIN_LISTEN" not in env:
+            # not the default 127.0.0.1:8001, which parallel tests would share
+            env["SLUICE_ADMIN_LISTEN"] = "127.0.0.1:%d" % self.admin_port
         return env
 
     def start(self):

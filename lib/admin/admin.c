@@ -1,0 +1,286 @@
+/*
+ * Admin API routes. Everything is answered at once from the snapshot the request runs on, so
+ * the handler keeps no state between requests. In DB-less mode Kong refuses writes to
+ * entities with 405 "operation unsupported"; so does sluice.
+ */
+#include "admin/admin.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "admin/render.h"
+#include "http/conn.h"
+#include "http/headers.h"
+#include "plugin/plugin.h"
+
+static const char *const collections[] = {
+    "services", "routes", "upstreams", "consumers", "plugins", "certificates", "snis", NULL,
+};
+
+void sl_admin_init(sl_admin_t *a, const sl_settings_t *s, sl_worker_t *workers, int n_workers)
+{
+    memset(a, 0, sizeof(*a));
+    a->settings = s;
+    a->workers = workers;
+    a->n_workers = n_workers;
+    unsigned char r[16];
+    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+        memset(r, 0x5a, sizeof(r));
+    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40); /* version 4 */
+    r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
+    snprintf(a->node_id, sizeof(a->node_id),
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
+             r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+             r[15]);
+    if (gethostname(a->hostname, sizeof(a->hostname) - 1) != 0)
+        strcpy(a->hostname, "localhost");
+}
+
+/* Sends <json> (consumed) with <status>. */
+static void reply(sl_req_t *req, int status, cJSON *json)
+{
+    char *text = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+    size_t len = text ? strlen(text) : 0;
+    char *body = sl_arena_strndup(req->arena, text ? text : "", len);
+    cJSON_free(text);
+    char headers[96] = "";
+    if (req->w->settings->headers & SL_HDR_ADMIN_LATENCY)
+        snprintf(headers, sizeof(headers), "X-Kong-Admin-Latency: %llu\r\n",
+                 (unsigned long long)((sl_now_ns() - req->start_ns) / 1000000));
+    sl_conn_respond(req->conn, status, NULL, "application/json; charset=utf-8", headers, body,
+                    len);
+}
+
+static void reply_message(sl_req_t *req, int status, const char *message)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "message", message);
+    reply(req, status, o);
+}
+
+/* Kong's DB-less refusal of entity writes (kong/api/endpoints.lua). */
+static void reply_unsupported(sl_req_t *req, const char *op, const char *entity)
+{
+    char msg[160];
+    snprintf(msg, sizeof(msg), "cannot %s '%s' entities when not using a database", op, entity);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "code", 12);
+    cJSON_AddStringToObject(o, "name", "operation unsupported");
+    cJSON_AddStringToObject(o, "message", msg);
+    reply(req, 405, o);
+}
+
+static cJSON *string_list(const sl_listen_t *ls, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(ls[i].text));
+    return a;
+}
+
+static cJSON *node_info(const sl_admin_t *a, const sl_config_t *cfg)
+{
+    const sl_settings_t *s = a->settings;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "tagline", "Welcome to sluice");
+    cJSON_AddStringToObject(o, "version", SLUICE_VERSION);
+    cJSON_AddStringToObject(o, "edition", "community");
+    cJSON_AddStringToObject(o, "hostname", a->hostname);
+    cJSON_AddStringToObject(o, "node_id", a->node_id);
+    cJSON *plugins = cJSON_AddObjectToObject(o, "plugins");
+    cJSON *avail = cJSON_AddObjectToObject(plugins, "available_on_server");
+    for (size_t i = 0; sl_plugin_registry[i]; i++) {
+        cJSON *p = cJSON_AddObjectToObject(avail, sl_plugin_registry[i]->name);
+        cJSON_AddStringToObject(p, "version", sl_plugin_registry[i]->version);
+        cJSON_AddNumberToObject(p, "priority", sl_plugin_registry[i]->priority);
+    }
+    cJSON *enabled = cJSON_AddArrayToObject(plugins, "enabled_in_cluster");
+    for (size_t i = 0; i < cfg->n_plugins; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(cfg->plugins[j]->name, cfg->plugins[i]->name) == 0;
+        if (!seen)
+            cJSON_AddItemToArray(enabled, cJSON_CreateString(cfg->plugins[i]->name));
+    }
+    cJSON *conf = cJSON_AddObjectToObject(o, "configuration");
+    cJSON_AddStringToObject(conf, "database", "off");
+    if (s->config_path)
+        cJSON_AddStringToObject(conf, "declarative_config", s->config_path);
+    cJSON_AddItemToObject(conf, "proxy_listen", string_list(s->proxy, s->n_proxy));
+    cJSON_AddItemToObject(conf, "admin_listen", string_list(s->admin, s->n_admin));
+    cJSON_AddNumberToObject(conf, "nginx_worker_processes", s->workers);
+    cJSON_AddStringToObject(conf, "log_level", s->log_level);
+    cJSON_AddNumberToObject(conf, "client_max_body_size", (double)s->max_body_size);
+    cJSON_AddNumberToObject(conf, "upstream_keepalive_pool_size",
+                            s->upstream_keepalive_pool_size);
+    cJSON_AddNumberToObject(conf, "upstream_keepalive_max_requests",
+                            s->upstream_keepalive_max_requests);
+    cJSON_AddNumberToObject(conf, "upstream_keepalive_idle_timeout",
+                            s->upstream_keepalive_idle_timeout_ms / 1000.0);
+    cJSON *pids = cJSON_AddObjectToObject(o, "pids");
+    cJSON_AddNumberToObject(pids, "master", getpid());
+    cJSON *workers = cJSON_AddArrayToObject(pids, "workers");
+    for (int i = 0; i < a->n_workers; i++) /* one process: workers are threads of it */
+        cJSON_AddItemToArray(workers, cJSON_CreateNumber(getpid()));
+    return o;
+}
+
+static cJSON *status(const sl_admin_t *a, const sl_config_t *cfg)
+{
+    uint64_t accepted = 0, handled = 0, active = 0, requests = 0, inflight = 0, idle = 0;
+    for (int i = 0; i < a->n_workers; i++) {
+        const sl_worker_stats_t *st = &a->workers[i].stats;
+        accepted += SL_STAT_GET(st->accepted);
+        handled += SL_STAT_GET(st->handled);
+        active += SL_STAT_GET(st->active);
+        requests += SL_STAT_GET(st->requests);
+        inflight += SL_STAT_GET(st->inflight);
+        idle += SL_STAT_GET(st->idle);
+    }
+    /* the counters of different workers are read at slightly different moments */
+    if (inflight + idle > active)
+        active = inflight + idle;
+    cJSON *o = cJSON_CreateObject();
+    cJSON *srv = cJSON_AddObjectToObject(o, "server");
+    cJSON_AddNumberToObject(srv, "connections_accepted", (double)accepted);
+    cJSON_AddNumberToObject(srv, "connections_active", (double)active);
+    cJSON_AddNumberToObject(srv, "connections_handled", (double)handled);
+    cJSON_AddNumberToObject(srv, "connections_reading", (double)(active - inflight - idle));
+    cJSON_AddNumberToObject(srv, "connections_writing", (double)inflight);
+    cJSON_AddNumberToObject(srv, "connections_waiting", (double)idle);
+    cJSON_AddNumberToObject(srv, "total_requests", (double)requests);
+    cJSON_AddStringToObject(o, "configuration_hash", cfg->hash);
+    return o;
+}
+
+/* Splits the path into at most 4 segments; returns the count, or -1 if there are more. */
+static int split(sl_slice_t path, sl_arena_t *arena, char *seg[4])
+{
+    int n = 0;
+    const char *p = path.p, *end = path.p + path.len;
+    while (p < end) {
+        while (p < end && *p == '/')
+            p++;
+        if (p == end)
+            break;
+        const char *s = p;
+        while (p < end && *p != '/')
+            p++;
+        if (n == 4)
+            return -1;
+        seg[n++] = sl_arena_strndup(arena, s, (size_t)(p - s));
+    }
+    return n;
+}
+
+static bool is_collection(const char *name)
+{
+    for (size_t i = 0; collections[i]; i++)
+        if (strcmp(collections[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void admin_start(sl_req_t *req)
+{
+    const sl_admin_t *a = req->w->handler_ctx;
+    const sl_config_t *cfg = req->slot->snap->cfg;
+    int64_t at = req->slot->snap->loaded_at;
+    sl_slice_t m = req->method;
+    bool get = SL_SLICE_EQ_LIT(m, "GET") || SL_SLICE_EQ_LIT(m, "HEAD");
+    char *seg[4];
+    int n = split(req->path, req->arena, seg);
+
+    if (n == 0 || (n == 1 && strcmp(seg[0], "status") == 0)) {
+        if (!get) {
+            reply_message(req, 405, "Method not allowed");
+            return;
+        }
+        reply(req, 200, n == 0 ? node_info(a, cfg) : status(a, cfg));
+        return;
+    }
+    if (n < 1 || !is_collection(seg[0])) {
+        if (n == 1 && (strcmp(seg[0], "config") == 0 || strcmp(seg[0], "metrics") == 0)) {
+            reply_message(req, 501, "not implemented in this version of sluice");
+            return;
+        }
+        reply_message(req, 404, "Not found");
+        return;
+    }
+    const char *entity = seg[0];
+    if (n == 1) {
+        if (SL_SLICE_EQ_LIT(m, "POST"))
+            reply_unsupported(req, "create", entity);
+        else if (!get)
+            reply_message(req, 405, "Method not allowed");
+        else
+            reply(req, 200, sl_admin_list_json(cfg, entity, at));
+        return;
+    }
+    const void *e = sl_admin_find(cfg, entity, seg[1]);
+    if (n == 2) {
+        if (SL_SLICE_EQ_LIT(m, "PUT"))
+            reply_unsupported(req, "create or update", entity);
+        else if (SL_SLICE_EQ_LIT(m, "PATCH"))
+            reply_unsupported(req, "update", entity);
+        else if (SL_SLICE_EQ_LIT(m, "DELETE"))
+            reply_unsupported(req, "delete", entity);
+        else if (!get)
+            reply_message(req, 405, "Method not allowed");
+        else if (e == NULL)
+            reply_message(req, 404, "Not found");
+        else
+            reply(req, 200, sl_admin_entity_json(cfg, entity, e, at));
+        return;
+    }
+    /* nested views: /upstreams/{u}/health, and the children lists Kong has
+     * (/services/{s}/routes, /upstreams/{u}/targets, ...) */
+    const char *sub = seg[2];
+    bool health = n == 3 && strcmp(entity, "upstreams") == 0 && strcmp(sub, "health") == 0;
+    cJSON *out = NULL;
+    if (n == 3 && e && !health)
+        out = sl_admin_children_json(cfg, entity, e, sub, at);
+    if (n != 3 || (!health && e && out == NULL)) {
+        reply_message(req, 404, "Not found");
+        return;
+    }
+    if (!get) {
+        cJSON_Delete(out);
+        if (SL_SLICE_EQ_LIT(m, "POST") && !health)
+            reply_unsupported(req, "create", sub);
+        else
+            reply_message(req, 405, "Method not allowed");
+        return;
+    }
+    if (e == NULL) {
+        reply_message(req, 404, "Not found");
+        return;
+    }
+    if (health)
+        out = sl_admin_upstream_health_json(cfg, e, a->node_id, at);
+    reply(req, 200, out);
+}
+
+static void admin_body(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last)
+{
+    /* the admin API answers before reading bodies; nothing asks for one */
+    (void)pieces;
+    (void)n;
+    (void)last;
+    sl_conn_body_consumed(req->conn);
+}
+
+static void admin_abort(sl_req_t *req)
+{
+    (void)req; /* every answer is sent at once: nothing is held between events */
+}
+
+const sl_handler_t sl_admin_handler = {
+    .start = admin_start,
+    .body = admin_body,
+    .abort = admin_abort,
+};
