@@ -7,11 +7,15 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include "admin/render.h"
+#include "config/load.h"
+#include "core/log.h"
 #include "http/conn.h"
 #include "http/headers.h"
 #include "plugin/plugin.h"
@@ -185,6 +189,154 @@ static bool is_collection(const char *name)
     return false;
 }
 
+/* ---- POST /config ------------------------------------------------------------------ */
+
+static bool query_flag(const sl_req_t *req, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = req->query.p, *end = req->query.p + req->query.len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *e = amp ? amp : end;
+        if ((size_t)(e - p) == nl + 2 && memcmp(p, name, nl) == 0 && p[nl] == '=' &&
+            p[nl + 1] == '1')
+            return true;
+        p = e + 1;
+    }
+    return false;
+}
+
+static sl_slice_t header_value(const sl_req_t *req, const char *name)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (sl_slice_ieq(req->headers[i].name, name, nl))
+            return req->headers[i].value;
+    return sl_slice("", 0);
+}
+
+/* Kong's three body forms: the config itself (YAML or JSON text), or a JSON object whose
+ * "config" field holds the text. Returns the text, in the arena, or NULL. */
+static const char *config_text(sl_req_t *req, const char *body, size_t len, size_t *out_len)
+{
+    sl_slice_t ct = header_value(req, "content-type");
+    if (ct.len >= 16 && strncasecmp(ct.p, "application/json", 16) == 0) {
+        cJSON *j = cJSON_ParseWithLength(body, len);
+        cJSON *c = j ? cJSON_GetObjectItemCaseSensitive(j, "config") : NULL;
+        if (c && cJSON_IsString(c) && cJSON_GetObjectItemCaseSensitive(j, "_format_version") ==
+                                          NULL) {
+            const char *t = sl_arena_strdup(req->arena, c->valuestring);
+            *out_len = strlen(t);
+            cJSON_Delete(j);
+            return t;
+        }
+        cJSON_Delete(j);
+    }
+    *out_len = len;
+    return body;
+}
+
+static int diag_cmp(const void *x, const void *y)
+{
+    const sl_diag_entry_t *a = x, *b = y;
+    if (a->line != b->line)
+        return a->line < b->line ? -1 : 1;
+    return a->col < b->col ? -1 : a->col > b->col;
+}
+
+static void post_config(sl_req_t *req, const char *body, size_t len)
+{
+    const sl_admin_t *a = req->w->handler_ctx;
+    size_t tlen;
+    const char *text = config_text(req, body, len, &tlen);
+    if (tlen == 0) {
+        reply_message(req, 400, "expected a declarative configuration");
+        return;
+    }
+    sl_diag_t diag;
+    sl_diag_init(&diag, "<body>");
+    sl_config_t *cfg = NULL;
+    sl_snapshot_t *snap = NULL;
+    if (sl_config_load_text(NULL, text, tlen, SL_CONFIG_FMT_AUTO, &cfg, &diag) == 0 &&
+        query_flag(req, "check_hash") && strcmp(cfg->hash, req->slot->snap->cfg->hash) == 0) {
+        sl_config_free(cfg);
+        sl_diag_free(&diag);
+        sl_conn_respond(req->conn, 304, NULL, NULL, NULL, "", 0);
+        return;
+    }
+    if (cfg == NULL || sl_snapshot_compile(cfg, &snap, &diag) != 0) {
+        /* every problem, with its position; the running config stays */
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "code", 14);
+        cJSON_AddStringToObject(o, "name", "invalid declarative configuration");
+        char msg[96];
+        snprintf(msg, sizeof(msg), "declarative config is invalid: %zu error%s",
+                 diag.n + diag.dropped, diag.n + diag.dropped == 1 ? "" : "s");
+        cJSON_AddStringToObject(o, "message", msg);
+        cJSON *errs = cJSON_AddArrayToObject(o, "errors");
+        qsort(diag.v, diag.n, sizeof(diag.v[0]), diag_cmp); /* in file order */
+        for (size_t i = 0; i < diag.n; i++) {
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "line", diag.v[i].line);
+            cJSON_AddNumberToObject(e, "column", diag.v[i].col);
+            cJSON_AddStringToObject(e, "message", diag.v[i].msg);
+            cJSON_AddItemToArray(errs, e);
+        }
+        sl_log(SL_LOG_ERROR, "POST /config refused: %s; the running configuration stays", msg);
+        sl_diag_free(&diag);
+        reply(req, 400, o);
+        return;
+    }
+    sl_diag_free(&diag);
+    /* Kong answers with the new entities, flattened: {"services": {"<id>": {...}}, ...} */
+    cJSON *out = cJSON_CreateObject();
+    for (size_t i = 0; collections[i]; i++) {
+        cJSON *list = sl_admin_list_json(snap->cfg, collections[i], snap->loaded_at);
+        cJSON *map = cJSON_AddObjectToObject(out, collections[i]);
+        cJSON *item, *data = list ? cJSON_GetObjectItemCaseSensitive(list, "data") : NULL;
+        cJSON_ArrayForEach(item, data)
+        {
+            cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
+            if (cJSON_IsString(id))
+                cJSON_AddItemToObject(map, id->valuestring, cJSON_Duplicate(item, true));
+        }
+        cJSON_Delete(list);
+    }
+    sl_log(SL_LOG_NOTICE, "configuration replaced by POST /config (%zu services, %zu routes)",
+           snap->cfg->n_services, snap->cfg->n_routes);
+    a->apply(a->apply_ctx, snap);
+    reply(req, 201, out);
+}
+
+typedef struct config_upload {
+    sl_hbuf_t buf;
+} config_upload_t;
+
+static void admin_body(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last)
+{
+    config_upload_t *up = req->hdata;
+    if (up == NULL) { /* no handler asked for this body */
+        sl_conn_body_consumed(req->conn);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (up->buf.len + pieces[i].len > SL_ADMIN_CONFIG_MAX) {
+            req->hdata = NULL;
+            reply_message(req, 413, "Payload too large");
+            return;
+        }
+        sl_hbuf_append(&up->buf, pieces[i].base, pieces[i].len);
+    }
+    if (!last) {
+        sl_conn_body_consumed(req->conn);
+        return;
+    }
+    req->hdata = NULL;
+    sl_hbuf_append(&up->buf, "", 1);
+    sl_conn_body_consumed(req->conn);
+    post_config(req, up->buf.p, up->buf.len - 1);
+}
+
 static void admin_start(sl_req_t *req)
 {
     const sl_admin_t *a = req->w->handler_ctx;
@@ -201,6 +353,21 @@ static void admin_start(sl_req_t *req)
             return;
         }
         reply(req, 200, n == 0 ? node_info(a, cfg) : status(a, cfg));
+        return;
+    }
+    if (n == 1 && strcmp(seg[0], "config") == 0 && SL_SLICE_EQ_LIT(m, "POST")) {
+        if (!req->has_body) {
+            reply_message(req, 400, "expected a declarative configuration");
+            return;
+        }
+        if (!req->chunked && req->content_length > SL_ADMIN_CONFIG_MAX) {
+            reply_message(req, 413, "Payload too large");
+            return;
+        }
+        config_upload_t *up = sl_arena_calloc(req->arena, 1, sizeof(*up));
+        sl_hbuf_init(&up->buf, req->arena, req->chunked ? 4096 : (size_t)req->content_length + 1);
+        req->hdata = up;
+        sl_conn_body_start(req->conn);
         return;
     }
     if (n < 1 || !is_collection(seg[0])) {
@@ -265,18 +432,9 @@ static void admin_start(sl_req_t *req)
     reply(req, 200, out);
 }
 
-static void admin_body(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last)
-{
-    /* the admin API answers before reading bodies; nothing asks for one */
-    (void)pieces;
-    (void)n;
-    (void)last;
-    sl_conn_body_consumed(req->conn);
-}
-
 static void admin_abort(sl_req_t *req)
 {
-    (void)req; /* every answer is sent at once: nothing is held between events */
+    req->hdata = NULL; /* an upload in progress lives in the request arena */
 }
 
 const sl_handler_t sl_admin_handler = {

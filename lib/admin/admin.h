@@ -19,7 +19,14 @@ typedef struct sl_admin {
     int n_workers;
     char node_id[37];         /* a random UUID per process, as Kong's node_id */
     char hostname[256];
+    /* Publishes a snapshot compiled from POST /config to every worker (takes the caller's
+     * reference). Set by the master. */
+    void (*apply)(void *ctx, sl_snapshot_t *snap);
+    void *apply_ctx;
 } sl_admin_t;
+
+/* Largest declarative config POST /config accepts (Kong's LMDB map is the limit there). */
+#define SL_ADMIN_CONFIG_MAX (64u * 1024 * 1024)
 
 void sl_admin_init(sl_admin_t *a, const sl_settings_t *s, sl_worker_t *workers, int n_workers);
 

@@ -2,7 +2,7 @@
  * Kong's Admin API JSON for the loaded config: one renderer per entity kind, the list
  * envelope, nested lists, lookup by id or endpoint key, and the upstream health view.
  *
- * Field names and order follow Kong 3.x's schemas (kong/db/schema/entities/*.lua); the
+ * Field names and order follow Kong 3.x's schemas (kong/db/schema/entities/); the
  * Admin API shows every schema field, `null` when unset (kong/api/endpoints.lua renders rows
  * through the DAO, which fills absent fields with ngx.null). Secrets are left out on purpose,
  * unlike Kong: certificate keys are omitted and credential entities have no renderer.

@@ -28,6 +28,18 @@ typedef struct server {
     uv_signal_t sig_term, sig_int, sig_hup;
 } server_t;
 
+/* Publishes <snap> (the caller's reference) to every worker and the admin listener. */
+static void apply_snapshot(void *ctx, sl_snapshot_t *snap)
+{
+    server_t *sv = ctx;
+    for (int i = 0; i < sv->n_workers; i++)
+        sl_worker_publish(&sv->workers[i], snap);
+    if (sv->admin_on)
+        sl_worker_publish(&sv->admin_worker, snap);
+    sl_snapshot_release(sv->snap);
+    sv->snap = snap;
+}
+
 static void reload(server_t *sv)
 {
     const char *path = sv->s->config_path;
@@ -45,12 +57,7 @@ static void reload(server_t *sv)
         return;
     }
     sl_diag_free(&diag);
-    for (int i = 0; i < sv->n_workers; i++)
-        sl_worker_publish(&sv->workers[i], snap);
-    if (sv->admin_on)
-        sl_worker_publish(&sv->admin_worker, snap);
-    sl_snapshot_release(sv->snap);
-    sv->snap = snap;
+    apply_snapshot(sv, snap);
     sl_log(SL_LOG_NOTICE, "configuration reloaded from %s (%zu services, %zu routes)", path,
            snap->cfg->n_services, snap->cfg->n_routes);
 }
@@ -99,6 +106,8 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
     bool ok = bound == sv.n_workers;
     if (ok && s->n_admin) {
         sl_admin_init(&sv.admin, s, sv.workers, sv.n_workers);
+        sv.admin.apply = apply_snapshot;
+        sv.admin.apply_ctx = &sv;
         ok = sl_worker_bind(&sv.admin_worker, s, -1, s->admin, s->n_admin,
                             &sl_admin_handler) == 0;
         sv.admin_worker.handler_ctx = &sv.admin;

@@ -71,6 +71,7 @@ typedef struct sl_req {
     uint64_t bytes_out;
 
     sl_proxy_t *proxy;           /* proxy state while proxying */
+    void *hdata;                 /* other handlers' state (the admin API's POST /config) */
 } sl_req_t;
 
 #endif
