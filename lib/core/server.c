@@ -26,6 +26,7 @@ typedef struct server {
     sl_admin_t admin;
     uv_loop_t loop;
     uv_signal_t sig_term, sig_int, sig_hup;
+    bool drain;                     /* stopped by SIGTERM: let requests in flight finish */
 } server_t;
 
 /* Publishes <snap> (the caller's reference) to every worker and the admin listener. */
@@ -70,7 +71,9 @@ static void on_signal(uv_signal_t *h, int signum)
             reload(sv);
         return;
     }
-    sl_log(SL_LOG_NOTICE, "received %s, stopping", signum == SIGTERM ? "SIGTERM" : "SIGINT");
+    sv->drain = signum == SIGTERM;
+    sl_log(SL_LOG_NOTICE, "received %s, %s", signum == SIGTERM ? "SIGTERM" : "SIGINT",
+           sv->drain ? "draining" : "stopping");
     uv_signal_stop(&sv->sig_term);
     uv_signal_stop(&sv->sig_int);
     uv_signal_stop(&sv->sig_hup);
@@ -129,10 +132,17 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
             sl_log(SL_LOG_NOTICE, "admin API listening on %s", s->admin[i].text);
         uv_run(&sv.loop, UV_RUN_DEFAULT);
     }
-    for (int i = 0; i < started; i++)
-        sl_worker_stop_and_join(&sv.workers[i]);
     if (sv.admin_on)
-        sl_worker_detach(&sv.admin_worker);
+        sl_worker_detach(&sv.admin_worker); /* the admin API stops answering first */
+    if (sv.drain) {
+        for (int i = 0; i < started; i++)
+            sl_worker_drain(&sv.workers[i]);
+        for (int i = 0; i < started; i++)
+            sl_worker_join(&sv.workers[i]);
+    } else {
+        for (int i = 0; i < started; i++)
+            sl_worker_stop_and_join(&sv.workers[i]);
+    }
     uv_close((uv_handle_t *)&sv.sig_term, NULL);
     uv_close((uv_handle_t *)&sv.sig_int, NULL);
     uv_close((uv_handle_t *)&sv.sig_hup, NULL);

@@ -43,6 +43,7 @@ void sl_settings_defaults(sl_settings_t *s)
     s->upstream_keepalive_max_requests = 10000;
     s->upstream_keepalive_idle_timeout_ms = 60000;
     s->dns_cache_ttl_ms = 30000;
+    s->drain_timeout_ms = 10000;
     s->log_level = "notice";
 }
 
@@ -267,7 +268,7 @@ static const char *const kong_known[] = {
     "KONG_NGINX_HTTP_SEND_TIMEOUT", "KONG_UPSTREAM_KEEPALIVE_IDLE_TIMEOUT",
     "KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE", "KONG_NGINX_HTTP_KEEPALIVE_REQUESTS",
     "KONG_UPSTREAM_KEEPALIVE_POOL_SIZE", "KONG_UPSTREAM_KEEPALIVE_MAX_REQUESTS",
-    "KONG_DATABASE", "KONG_NGINX_DAEMON", NULL,
+    "KONG_DATABASE", "KONG_NGINX_DAEMON", "KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT", NULL,
 };
 
 /* A compose file written for kong:latest carries Kong settings sluice may not have yet: say
@@ -367,6 +368,8 @@ int sl_settings_from_env(sl_settings_t *s)
         {ENV("SLUICE_UPSTREAM_KEEPALIVE_IDLE_TIMEOUT", "KONG_UPSTREAM_KEEPALIVE_IDLE_TIMEOUT"),
          &s->upstream_keepalive_idle_timeout_ms},
         {ENV("SLUICE_DNS_CACHE_TTL"), &s->dns_cache_ttl_ms},
+        {ENV("SLUICE_DRAIN_TIMEOUT", "KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT"),
+         &s->drain_timeout_ms},
     };
     for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
         if ((v = env_first(durations[i].names, &name)) &&

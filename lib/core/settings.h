@@ -62,6 +62,7 @@ typedef struct sl_settings {
     uint32_t upstream_keepalive_idle_timeout_ms; /* 60s */
 
     uint32_t dns_cache_ttl_ms;  /* how long a resolved name is reused, 30s */
+    uint32_t drain_timeout_ms;  /* SIGTERM: how long requests in flight may take, 10s */
     const char *log_level;
 } sl_settings_t;
 

@@ -152,12 +152,44 @@ static void on_walk_close(uv_handle_t *h, void *arg)
 
 static void stop_handles(sl_worker_t *w);
 
+static void on_drain_tick(uv_timer_t *t)
+{
+    sl_worker_t *w = t->data;
+    if (w->conns == NULL || uv_now(w->loop) >= w->drain_deadline) {
+        if (w->conns)
+            sl_log(SL_LOG_WARN, "drain timeout: closing the connections still open");
+        stop_handles(w);
+    }
+}
+
+static void start_drain(sl_worker_t *w)
+{
+    w->draining = true;
+    for (size_t i = 0; i < w->n_listeners; i++)
+        uv_close((uv_handle_t *)&w->listeners[i], NULL);
+    /* idle keep-alive connections go now; the others once their response is out */
+    sl_conn_t *c = w->conns;
+    while (c) {
+        sl_conn_t *next = c->next;
+        if (c->req == NULL)
+            sl_conn_close(c);
+        else
+            c->close_after = true;
+        c = next;
+    }
+    w->drain_deadline = uv_now(w->loop) + w->settings->drain_timeout_ms;
+    uv_timer_start(&w->drain_timer, on_drain_tick, 0, 50);
+}
+
 static void on_async(uv_async_t *a)
 {
     sl_worker_t *w = a->data;
     adopt_pending(w);
-    if (atomic_load(&w->stop) && !w->attached)
+    int stop = atomic_load(&w->stop);
+    if (stop == 1 && !w->attached)
         stop_handles(w);
+    else if (stop == 2 && !w->draining)
+        start_drain(w);
 }
 
 static void on_check(uv_check_t *h)
@@ -239,6 +271,8 @@ static int setup(sl_worker_t *w, sl_snapshot_t *snap)
     uv_unref((uv_handle_t *)&w->check);
     uv_idle_init(w->loop, &w->idle);
     w->idle.data = w;
+    uv_timer_init(w->loop, &w->drain_timer);
+    w->drain_timer.data = w;
     for (size_t i = 0; i < w->n_listeners; i++) {
         uv_tcp_init(w->loop, &w->listeners[i]);
         w->listeners[i].data = w;
@@ -282,6 +316,7 @@ static void stop_handles(sl_worker_t *w)
     uv_close((uv_handle_t *)&w->async, NULL);
     uv_close((uv_handle_t *)&w->check, NULL);
     uv_close((uv_handle_t *)&w->idle, NULL);
+    uv_close((uv_handle_t *)&w->drain_timer, NULL);
 }
 
 void sl_worker_detach(sl_worker_t *w)
@@ -296,6 +331,17 @@ void sl_worker_publish(sl_worker_t *w, sl_snapshot_t *snap)
     if (old)
         sl_snapshot_release(old); /* never adopted: a newer one superseded it */
     uv_async_send(&w->async);
+}
+
+void sl_worker_drain(sl_worker_t *w)
+{
+    atomic_store(&w->stop, 2);
+    uv_async_send(&w->async);
+}
+
+void sl_worker_join(sl_worker_t *w)
+{
+    uv_thread_join(&w->thread);
 }
 
 void sl_worker_stop_and_join(sl_worker_t *w)

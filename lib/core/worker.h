@@ -67,7 +67,10 @@ typedef struct sl_worker {
     uv_idle_t idle;                   /* ... and keeps the loop from sleeping while some wait */
     sl_write_t *deferred, *deferred_tail;
     _Atomic(sl_snapshot_t *) pending; /* snapshot published by the master, not yet adopted */
-    atomic_int stop;                  /* 1: stop now */
+    atomic_int stop;                  /* 1: stop now; 2: drain (finish what is in flight) */
+    bool draining;                    /* listeners closed, waiting for connections to end */
+    uv_timer_t drain_timer;           /* checks the drain's progress and its deadline */
+    uint64_t drain_deadline;          /* loop time (ms) after which the rest is closed */
 
     int listen_fds[SL_MAX_LISTENERS]; /* bound by the master, adopted by the worker */
     uint16_t listen_ports[SL_MAX_LISTENERS];
@@ -105,6 +108,11 @@ void sl_worker_cleanup(sl_worker_t *w);
 void sl_worker_publish(sl_worker_t *w, sl_snapshot_t *snap);
 /* Asks the worker to stop and waits for its thread. */
 void sl_worker_stop_and_join(sl_worker_t *w);
+/* Asks the worker to drain: stop accepting, close idle connections, let requests in flight
+ * finish (their connections close after), and stop when none is left or after the
+ * settings' drain_timeout_ms. sl_worker_join waits for it. Master thread. */
+void sl_worker_drain(sl_worker_t *w);
+void sl_worker_join(sl_worker_t *w);
 
 /* Worker thread only. */
 sl_snap_slot_t *sl_worker_snap_acquire(sl_worker_t *w);

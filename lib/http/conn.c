@@ -779,7 +779,7 @@ static void finish_request(sl_conn_t *c, bool close)
         c->req = NULL;
     }
     c->requests++;
-    if (close || c->close_after || c->body_eof || (req && !req->keep_alive) ||
+    if (close || c->close_after || c->body_eof || (req && !req->keep_alive) || c->w->draining ||
         c->requests >= c->w->settings->keepalive_requests || c->state == SL_CONN_TUNNEL) {
         sl_conn_close(c);
         return;

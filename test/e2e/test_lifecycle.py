@@ -98,6 +98,45 @@ class TestSignals(LifecycleBase):
                 c.close()
 
 
+class TestDrain(LifecycleBase):
+    """SIGTERM drains: no new connections, requests in flight finish, idle keep-alive
+    connections close, exit 0 (SIGINT stops at once)."""
+
+    def test_in_flight_request_completes_and_new_connections_are_refused(self):
+        with Gateway(self.cfg("/"), workers=1) as gw:
+            idle = gw.client()
+            self.assertEqual(idle.request("GET", "/warm").status, 200)
+            c = gw.client()
+            c.send(b"GET /slow/700 HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.15)
+            gw.proc.send_signal(signal.SIGTERM)
+            time.sleep(0.15)
+            # the listener is closed: a new connection is refused
+            with self.assertRaises(OSError):
+                socket.create_connection(("127.0.0.1", gw.port), timeout=1).close()
+            # the idle keep-alive connection was closed by the gateway
+            self.assertEqual(idle.read_raw(timeout=1.0), b"")
+            # the slow request still gets its whole answer, then the connection closes
+            r = c.read_response("GET")
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.json()["path"], "/slow/700")
+            self.assertEqual(r.header("connection"), "close")
+            self.assertEqual(gw.proc.wait(timeout=5), 0)
+            c.close()
+            idle.close()
+
+    def test_drain_timeout_bounds_the_wait(self):
+        with Gateway(self.cfg("/"), workers=1, env={"SLUICE_DRAIN_TIMEOUT": "300ms"}) as gw:
+            c = gw.client()
+            c.send(b"GET /slow/3000 HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.15)
+            t0 = time.monotonic()
+            gw.proc.send_signal(signal.SIGTERM)
+            self.assertEqual(gw.proc.wait(timeout=5), 0)
+            self.assertLess(time.monotonic() - t0, 1.5)
+            c.close()
+
+
 class TestInvalidConfig(LifecycleBase):
     BAD = ('_format_version: "3.0"\n'
            'services:\n'
