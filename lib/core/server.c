@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "admin/admin.h"
 #include "config/load.h"
+#include "log/access.h"
 #include "core/log.h"
 #include "core/worker.h"
 #include "core/xalloc.h"
@@ -25,7 +27,8 @@ typedef struct server {
     bool admin_on;
     sl_admin_t admin;
     uv_loop_t loop;
-    uv_signal_t sig_term, sig_int, sig_hup;
+    uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
+    int proxy_log_fd, admin_log_fd, error_log_fd; /* -1 when off (stderr for errors) */
     bool drain;                     /* stopped by SIGTERM: let requests in flight finish */
 } server_t;
 
@@ -63,9 +66,35 @@ static void reload(server_t *sv)
            snap->cfg->n_services, snap->cfg->n_routes);
 }
 
+/* SIGUSR1: reopen the log files after logrotate moved them (log/access.h). */
+static void reopen_logs(server_t *sv)
+{
+    const sl_settings_t *s = sv->s;
+    struct {
+        int fd;
+        const char *path;
+    } files[] = {
+        {sv->proxy_log_fd, s->proxy_access_log},
+        {sv->admin_log_fd, s->admin_access_log},
+        {sv->error_log_fd, s->error_log},
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        if (files[i].fd < 0)
+            continue;
+        int rc = sl_alog_reopen(files[i].fd, files[i].path);
+        if (rc < 0)
+            sl_log(SL_LOG_ERROR, "reopening %s failed: %s", files[i].path, strerror(-rc));
+    }
+    sl_log(SL_LOG_NOTICE, "log files reopened");
+}
+
 static void on_signal(uv_signal_t *h, int signum)
 {
     server_t *sv = h->data;
+    if (signum == SIGUSR1) {
+        reopen_logs(sv);
+        return;
+    }
     if (signum == SIGHUP) {
         if (sv->s->config_path)
             reload(sv);
@@ -77,6 +106,7 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_signal_stop(&sv->sig_term);
     uv_signal_stop(&sv->sig_int);
     uv_signal_stop(&sv->sig_hup);
+    uv_signal_stop(&sv->sig_usr1);
     uv_stop(&sv->loop);
 }
 
@@ -98,6 +128,26 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
     uv_signal_start(&sv.sig_term, on_signal, SIGTERM);
     uv_signal_start(&sv.sig_int, on_signal, SIGINT);
     uv_signal_start(&sv.sig_hup, on_signal, SIGHUP);
+    uv_signal_init(&sv.loop, &sv.sig_usr1);
+    sv.sig_usr1.data = &sv;
+    uv_signal_start(&sv.sig_usr1, on_signal, SIGUSR1);
+
+    /* log files, opened once: workers write to these descriptors, SIGUSR1 re-points them */
+    sv.proxy_log_fd = sv.admin_log_fd = sv.error_log_fd = -1;
+    const char *paths[3] = {s->proxy_access_log, s->admin_access_log, s->error_log};
+    int *fds[3] = {&sv.proxy_log_fd, &sv.admin_log_fd, &sv.error_log_fd};
+    for (int i = 0; i < 3; i++) {
+        if (paths[i] == NULL)
+            continue;
+        *fds[i] = sl_alog_open(paths[i]);
+        if (*fds[i] < 0) {
+            fprintf(stderr, "sluice: cannot open log file %s: %s\n", paths[i],
+                    strerror(-*fds[i]));
+            return 1;
+        }
+    }
+    if (sv.error_log_fd >= 0)
+        sl_log_set_fd(sv.error_log_fd);
 
     /* handlers first: the port accepts as soon as it is bound, and a SIGHUP sent then must
      * not kill the process */
@@ -107,6 +157,8 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
                            &sl_proxy_handler) != 0)
             break;
     bool ok = bound == sv.n_workers;
+    for (int i = 0; i < bound; i++)
+        sv.workers[i].alog_fd = sv.proxy_log_fd;
     if (ok && s->n_admin) {
         sl_admin_init(&sv.admin, s, sv.workers, sv.n_workers);
         sv.admin.apply = apply_snapshot;
@@ -114,6 +166,7 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
         ok = sl_worker_bind(&sv.admin_worker, s, -1, s->admin, s->n_admin,
                             &sl_admin_handler) == 0;
         sv.admin_worker.handler_ctx = &sv.admin;
+        sv.admin_worker.alog_fd = sv.admin_log_fd;
         if (ok)
             ok = sl_worker_attach(&sv.admin_worker, &sv.loop, snap) == 0;
         sv.admin_on = ok;
@@ -146,6 +199,7 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
     uv_close((uv_handle_t *)&sv.sig_term, NULL);
     uv_close((uv_handle_t *)&sv.sig_int, NULL);
     uv_close((uv_handle_t *)&sv.sig_hup, NULL);
+    uv_close((uv_handle_t *)&sv.sig_usr1, NULL);
     uv_run(&sv.loop, UV_RUN_DEFAULT);
     uv_loop_close(&sv.loop);
     if (sv.admin_on)

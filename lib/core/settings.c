@@ -14,7 +14,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/xalloc.h"
 #include "http/errors.h"
+#include "log/access.h"
 
 void sl_settings_defaults(sl_settings_t *s)
 {
@@ -268,7 +270,8 @@ static const char *const kong_known[] = {
     "KONG_NGINX_HTTP_SEND_TIMEOUT", "KONG_UPSTREAM_KEEPALIVE_IDLE_TIMEOUT",
     "KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE", "KONG_NGINX_HTTP_KEEPALIVE_REQUESTS",
     "KONG_UPSTREAM_KEEPALIVE_POOL_SIZE", "KONG_UPSTREAM_KEEPALIVE_MAX_REQUESTS",
-    "KONG_DATABASE", "KONG_NGINX_DAEMON", "KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT", NULL,
+    "KONG_DATABASE", "KONG_NGINX_DAEMON", "KONG_PROXY_ACCESS_LOG", "KONG_ADMIN_ACCESS_LOG",
+    "KONG_PROXY_ERROR_LOG", "KONG_ADMIN_ERROR_LOG", "KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT", NULL,
 };
 
 /* A compose file written for kong:latest carries Kong settings sluice may not have yet: say
@@ -330,6 +333,34 @@ int sl_settings_from_env(sl_settings_t *s)
     }
     if ((v = env_first(ENV("SLUICE_LOG_LEVEL", "KONG_LOG_LEVEL"), &name)))
         s->log_level = v;
+    /* log destinations: a path, or "off"; Kong's "path format" form takes the first word */
+    struct {
+        const char *const *names;
+        const char **dst;
+    } logs[] = {
+        {ENV("SLUICE_PROXY_ACCESS_LOG", "KONG_PROXY_ACCESS_LOG"), &s->proxy_access_log},
+        {ENV("SLUICE_ADMIN_ACCESS_LOG", "KONG_ADMIN_ACCESS_LOG"), &s->admin_access_log},
+        /* one process, one error log: Kong's admin error log names the same file */
+        {ENV("SLUICE_PROXY_ERROR_LOG", "KONG_PROXY_ERROR_LOG", "KONG_ADMIN_ERROR_LOG"),
+         &s->error_log},
+    };
+    for (size_t i = 0; i < sizeof(logs) / sizeof(logs[0]); i++) {
+        if (!(v = env_first(logs[i].names, &name)))
+            continue;
+        char *path = strdup(v);
+        if (path == NULL)
+            sl_fatal_oom();
+        path[strcspn(path, " \t")] = '\0';
+        *logs[i].dst = strcmp(path, "off") == 0 ? NULL : path;
+    }
+    if ((v = env_first(ENV("SLUICE_ACCESS_LOG_FORMAT"), &name))) {
+        int f = sl_alog_format_from_name(v);
+        if (f < 0) {
+            snprintf(err, sizeof(err), "expected kong, combined or json");
+            goto bad;
+        }
+        s->access_log_format = f;
+    }
     if ((v = env_first(ENV("SLUICE_HEADERS", "KONG_HEADERS"), &name))) {
         if (sl_settings_parse_headers(v, &s->headers) != 0) {
             snprintf(err, sizeof(err), "unknown header name in list");

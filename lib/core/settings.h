@@ -64,6 +64,10 @@ typedef struct sl_settings {
     uint32_t dns_cache_ttl_ms;  /* how long a resolved name is reused, 30s */
     uint32_t drain_timeout_ms;  /* SIGTERM: how long requests in flight may take, 10s */
     const char *log_level;
+    const char *proxy_access_log;  /* path, or NULL when off */
+    const char *admin_access_log;  /* path, or NULL when off */
+    const char *error_log;         /* path, or NULL for stderr */
+    int access_log_format;         /* sl_alog_format_t */
 } sl_settings_t;
 
 /* Fills <s> with the defaults. */

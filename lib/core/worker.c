@@ -28,6 +28,7 @@ int sl_worker_bind(sl_worker_t *w, const sl_settings_t *s, int id, const sl_list
                    size_t n, const sl_handler_t *handler)
 {
     memset(w, 0, sizeof(*w));
+    w->alog_fd = -1;
     w->id = id;
     w->settings = s;
     w->handler = handler;
@@ -273,6 +274,7 @@ static int setup(sl_worker_t *w, sl_snapshot_t *snap)
     w->idle.data = w;
     uv_timer_init(w->loop, &w->drain_timer);
     w->drain_timer.data = w;
+    sl_alog_init(&w->alog, w->loop, w->alog_fd, (sl_alog_format_t)w->settings->access_log_format);
     for (size_t i = 0; i < w->n_listeners; i++) {
         uv_tcp_init(w->loop, &w->listeners[i]);
         w->listeners[i].data = w;
@@ -311,6 +313,7 @@ static void stop_handles(sl_worker_t *w)
         if (!uv_is_closing((uv_handle_t *)&w->listeners[i]))
             uv_close((uv_handle_t *)&w->listeners[i], NULL);
     sl_conn_close_all(w);
+    sl_alog_close(&w->alog); /* after the connections: their requests are logged */
     sl_pool_free(w->pool);
     w->pool = NULL;
     uv_close((uv_handle_t *)&w->async, NULL);

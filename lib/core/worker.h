@@ -18,6 +18,7 @@
 #include "config/snapshot.h"
 #include "core/bufpool.h"
 #include "core/settings.h"
+#include "log/access.h"
 
 typedef struct sl_conn sl_conn_t;
 typedef struct sl_handler sl_handler_t;
@@ -89,6 +90,8 @@ typedef struct sl_worker {
     char date[40];                    /* "Fri, 27 Nov 2026 17:35:49 GMT" */
     int64_t date_sec;
     sl_worker_stats_t stats;
+    int alog_fd;                      /* access log (shared, see log/access.h); -1: off */
+    sl_alog_t alog;                   /* this worker's buffer for it */
 } sl_worker_t;
 
 /* Binds the <n> listening sockets <ls> for <w> (SO_REUSEPORT, so every worker binds its

@@ -16,6 +16,7 @@
 
 #include "core/log.h"
 #include "core/write.h"
+#include "log/access.h"
 #include "core/xalloc.h"
 #include "http/headers.h"
 #include "router/path.h"
@@ -73,6 +74,7 @@ void sl_conn_close(sl_conn_t *c)
     if (c->req) {
         sl_req_t *req = c->req;
         c->w->handler->abort(req);
+        sl_alog_request(&w->alog, req);
         sl_worker_snap_release(w, req->slot);
         SL_STAT_DEC(w->stats.inflight);
         c->req = NULL;
@@ -431,6 +433,8 @@ void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *c
     if (c->w->settings->headers & SL_HDR_SERVER)
         sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
     sl_hbuf_lit(&hb, "\r\n");
+    if (req)
+        req->head_out = hb.len;
     if (!(req && req->is_head))
         sl_hbuf_append(&hb, body, body_len);
     if (req) {
@@ -774,6 +778,7 @@ static void finish_request(sl_conn_t *c, bool close)
 {
     sl_req_t *req = c->req;
     if (req) {
+        sl_alog_request(&c->w->alog, req); /* the log phase */
         sl_worker_snap_release(c->w, req->slot);
         SL_STAT_DEC(c->w->stats.inflight);
         c->req = NULL;

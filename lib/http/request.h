@@ -68,7 +68,8 @@ typedef struct sl_req {
     /* response progress */
     int status;                  /* status sent to the client, 0 until the head is built */
     bool response_started;       /* bytes of the response head were handed to the socket */
-    uint64_t bytes_out;
+    uint64_t bytes_out;          /* bytes handed to the socket for this request */
+    uint64_t head_out;           /* of which the final response head */
 
     sl_proxy_t *proxy;           /* proxy state while proxying */
     void *hdata;                 /* other handlers' state (the admin API's POST /config) */

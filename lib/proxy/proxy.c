@@ -712,6 +712,7 @@ static int r_on_headers_complete(llhttp_t *rp)
     sl_hbuf_lit(&hb, "\r\n");
     if (close)
         p->conn->close_after = true;
+    req->head_out = hb.len;
     out_push(p, hb.p, hb.len);
     p->head_queued = true;
     return req->is_head ? 1 : 0;
@@ -993,6 +994,7 @@ static void send_redirect(sl_req_t *req, int code)
         sl_hbuf_lit(&hb, "Connection: keep-alive\r\n\r\n");
     req->status = code;
     req->response_started = true;
+    req->head_out = hb.len;
     uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
     sl_conn_write(c, &b, 1, after_redirect_written, NULL);
 }
