@@ -49,6 +49,14 @@ void sl_settings_defaults(sl_settings_t *s)
     s->log_level = "notice";
 }
 
+void sl_settings_free(sl_settings_t *s)
+{
+    for (size_t i = 0; i < sizeof(s->owned) / sizeof(s->owned[0]); i++) {
+        free(s->owned[i]);
+        s->owned[i] = NULL;
+    }
+}
+
 static char *trim(char *s)
 {
     while (isspace((unsigned char)*s))
@@ -351,6 +359,8 @@ int sl_settings_from_env(sl_settings_t *s)
         if (path == NULL)
             sl_fatal_oom();
         path[strcspn(path, " \t")] = '\0';
+        free(s->owned[i]);
+        s->owned[i] = path;
         *logs[i].dst = strcmp(path, "off") == 0 ? NULL : path;
     }
     if ((v = env_first(ENV("SLUICE_ACCESS_LOG_FORMAT"), &name))) {

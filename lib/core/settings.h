@@ -68,10 +68,13 @@ typedef struct sl_settings {
     const char *admin_access_log;  /* path, or NULL when off */
     const char *error_log;         /* path, or NULL for stderr */
     int access_log_format;         /* sl_alog_format_t */
+    char *owned[4];                /* strings allocated here, freed by sl_settings_free */
 } sl_settings_t;
 
 /* Fills <s> with the defaults. */
 void sl_settings_defaults(sl_settings_t *s);
+/* Frees what sl_settings_from_env allocated. */
+void sl_settings_free(sl_settings_t *s);
 
 /* Applies environment variables (SLUICE_* first, then KONG_* aliases). Returns 0, or -1 after
  * printing a message naming the variable to stderr. */
