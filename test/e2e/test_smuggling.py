@@ -75,6 +75,8 @@ CASES = [
                          b"5c\r\nGPOST / HTTP/1.1\r\n\r\n0\r\n\r\n"),
     ("cl_te_gpost", b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n"
                     b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nG"),
+    # a decoded NUL in the path (nginx refuses it; found by fuzz_request)
+    ("encoded_nul_in_path", b"GET /a%00b HTTP/1.1\r\nHost: a\r\n\r\n"),
 ]
 
 # Transfer-Encoding that is not (only, and finally) chunked: 400 or 501 (nginx answers 501
