@@ -7,7 +7,8 @@
 #   --rounds N     interleaved rounds (default 3, or $ROUNDS)
 #   --duration D   measured wrk run per figure, wrk syntax (default 10s, or $DURATION)
 #   --sluice PATH  gateway binary (default build/sluice)
-#   --only LIST    comma-separated subset of: direct,sluice,nginx,haproxy (default: all)
+#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,nginx,haproxy
+#                  (default: all; sluice-log is sluice with its access log written to a file)
 #   --out FILE     also write the report to FILE
 #   --scenarios L  comma-separated subset of: keepalive-50,keepalive-256,close-50 (default: all)
 # Environment: WARMUP (default 2s, wrk run before each measurement), PROXY_CPU (default 0),
@@ -38,7 +39,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 SLUICE=$root/build/sluice
 ONLY=direct,sluice,nginx,haproxy
 OUT=""
-ALL_TARGETS="direct sluice nginx haproxy"
+ALL_TARGETS="direct sluice sluice-log nginx haproxy"
 # Scenarios, in order: NAME:CONNECTIONS:EXTRA_REQUEST_HEADER
 SCENARIOS=("keepalive-50:50:" "keepalive-256:256:" "close-50:50:Connection: close")
 
@@ -179,7 +180,8 @@ PY
 }
 base=$(find_ports) || die "no 8 free consecutive ports on 127.0.0.1"
 UPSTREAM_PORT=$base
-declare -A PORT=([direct]=$base [sluice]=$((base + 1)) [nginx]=$((base + 2)) [haproxy]=$((base + 3)))
+declare -A PORT=([direct]=$base [sluice]=$((base + 1)) [nginx]=$((base + 2)) [haproxy]=$((base + 3))
+                [sluice-log]=$((base + 5)))
 SLUICE_ADMIN_PORT=$((base + 4))
 
 # --- configs ---------------------------------------------------------------------------------
@@ -263,15 +265,18 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
             render "$here/haproxy.cfg.in" "$dir/haproxy.cfg" "$dir" "${PORT[haproxy]}"
             start_server haproxy "${PORT[haproxy]}" "$dir/out.log" "$PROXY_CPU" \
                 haproxy -db -f "$dir/haproxy.cfg" ;;
-        sluice)
-            render "$here/sluice.yml.in" "$dir/sluice.yml" "$dir" "${PORT[sluice]}"
-            # Same limits as the nginx config: no access log, a connection is never closed
-            # for its request count, an upstream pool as large as the client concurrency.
-            start_server sluice "${PORT[sluice]}" "$dir/out.log" "$PROXY_CPU" \
-                env KONG_PROXY_ACCESS_LOG=off SLUICE_KEEPALIVE_REQUESTS=1000000 \
+        sluice|sluice-log)
+            render "$here/sluice.yml.in" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
+            # Same limits as the nginx config: no access log (sluice-log: Kong's default
+            # access log line to a file), a connection is never closed for its request count,
+            # an upstream pool as large as the client concurrency.
+            local alog=off
+            [ "$t" = sluice-log ] && alog="$dir/access.log"
+            start_server "$t" "${PORT[$t]}" "$dir/out.log" "$PROXY_CPU" \
+                env KONG_PROXY_ACCESS_LOG="$alog" SLUICE_KEEPALIVE_REQUESTS=1000000 \
                 SLUICE_UPSTREAM_KEEPALIVE_MAX_REQUESTS=1000000 \
                 SLUICE_UPSTREAM_KEEPALIVE_POOL_SIZE="$conns" "$SLUICE" --config "$dir/sluice.yml" \
-                --proxy-listen "127.0.0.1:${PORT[sluice]}" \
+                --proxy-listen "127.0.0.1:${PORT[$t]}" \
                 --admin-listen "127.0.0.1:$SLUICE_ADMIN_PORT" --workers 1 --log-level warn ;;
     esac
 }
