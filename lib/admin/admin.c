@@ -370,8 +370,19 @@ static void admin_start(sl_req_t *req)
         sl_conn_body_start(req->conn);
         return;
     }
+    if (n == 1 && strcmp(seg[0], "config") == 0) {
+        if (!get) {
+            reply_message(req, 405, "Method not allowed");
+            return;
+        }
+        /* the running declarative config, as it was given (file or POST /config body) */
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "config", cJSON_CreateString(cfg->text ? cfg->text : ""));
+        reply(req, 200, o);
+        return;
+    }
     if (n < 1 || !is_collection(seg[0])) {
-        if (n == 1 && (strcmp(seg[0], "config") == 0 || strcmp(seg[0], "metrics") == 0)) {
+        if (n == 1 && strcmp(seg[0], "metrics") == 0) {
             reply_message(req, 501, "not implemented in this version of sluice");
             return;
         }

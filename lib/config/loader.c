@@ -212,6 +212,8 @@ int sl_loader_load(const char *name, const char *text, size_t len, sl_config_fmt
         return rc;
     }
     set_hash(cfg, text, len);
+    cfg->text = sl_arena_strndup(&cfg->arena, text, len); /* GET /config answers with it */
+    cfg->text_len = len;
     *out = cfg;
     return 0;
 }

@@ -243,6 +243,8 @@ typedef struct sl_config {
     const char *source;      /* file name, or "<body>" for text without a name */
     char format_version[8];  /* "1.1", "2.1" or "3.0" */
     char hash[33];           /* MD5 hex of the raw text; all zeros when empty */
+    const char *text;        /* the raw text this config was loaded from (arena) */
+    size_t text_len;
     bool transform;          /* _transform */
     SL_ENTITY_ARRAY(sl_service_t, services);
     SL_ENTITY_ARRAY(sl_route_t, routes);

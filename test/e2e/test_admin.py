@@ -631,3 +631,17 @@ class TestPostConfig(AdminBase):
             other = to_yaml(self.two_routes("/o", "/o2"))
             self.assertAdmin(admin(gw, "POST", "/config?check_hash=1", body=other), 201)
             self.wait_route(gw, "/o", 200)
+
+
+class TestGetConfig(AdminBase):
+    def test_running_config_text(self):
+        with Gateway(entities_config(self.up.url)) as gw:
+            wait_admin(gw)
+            with open(gw.config_path) as f:
+                text = f.read()
+            doc = self.get_json(gw, "/config")
+            self.assertEqual(doc, {"config": text})
+            new = to_yaml(config(services=[service("n", self.up.url, [route("rn", ["/n"])])]))
+            self.assertAdmin(admin(gw, "POST", "/config", body=new), 201)
+            self.assertEqual(self.get_json(gw, "/config"), {"config": new})
+            self.assertAdmin(admin(gw, "DELETE", "/config"), 405, {"message": "Method not allowed"})
