@@ -83,6 +83,7 @@ typedef struct sl_route {
     sl_service_t *service;  /* NULL when the route has none (request gets 503) */
     sl_strlist_t tags;
     sl_pos_t pos;
+    uint32_t rt_index;      /* position in sl_config_t.routes; set by the snapshot compiler */
 } sl_route_t;
 
 typedef struct sl_target {

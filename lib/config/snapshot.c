@@ -45,6 +45,10 @@ int sl_snapshot_compile(sl_config_t *cfg, sl_snapshot_t **out, sl_diag_t *diag)
         cfg->services[i]->rt_index = (uint32_t)i;
     for (size_t i = 0; i < cfg->n_upstreams; i++)
         cfg->upstreams[i]->rt_index = (uint32_t)i;
+    for (size_t i = 0; i < cfg->n_routes; i++)
+        cfg->routes[i]->rt_index = (uint32_t)i;
+    s->route_chains = sl_arena_calloc(&s->arena, cfg->n_routes + 1, sizeof(*s->route_chains));
+    sl_plugin_chains_build(cfg, &s->arena, s->route_chains, &s->global_chain);
 
     uint32_t state = 0;
     sl_balancer_t **up_bal = sl_arena_calloc(&s->arena, cfg->n_upstreams + 1, sizeof(*up_bal));

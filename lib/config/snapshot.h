@@ -18,6 +18,7 @@
 #include "config/diag.h"
 #include "config/model.h"
 #include "core/arena.h"
+#include "plugin/chain.h"
 #include "proxy/balancer.h"
 #include "router/router.h"
 
@@ -30,6 +31,8 @@ typedef struct sl_snapshot {
     sl_router_t *router;
     sl_balancer_t **svc_balancer;   /* by sl_service_t.rt_index */
     uint32_t rr_state_len;          /* int32 slots a worker needs for round-robin state */
+    sl_plugin_chain_t *route_chains; /* by sl_route_t.rt_index */
+    sl_plugin_chain_t global_chain;  /* requests no route matched */
 } sl_snapshot_t;
 
 /* Compiles <cfg> into a snapshot with one reference. Takes ownership of <cfg> in every case.

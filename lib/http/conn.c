@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/write.h"
 #include "log/access.h"
+#include "plugin/pdk.h"
 #include "core/xalloc.h"
 #include "http/headers.h"
 #include "router/path.h"
@@ -74,6 +75,7 @@ void sl_conn_close(sl_conn_t *c)
     if (c->req) {
         sl_req_t *req = c->req;
         c->w->handler->abort(req);
+        sl_pdk_run_log(req);
         sl_alog_request(&w->alog, req);
         sl_worker_snap_release(w, req->slot);
         SL_STAT_DEC(w->stats.inflight);
@@ -778,7 +780,8 @@ static void finish_request(sl_conn_t *c, bool close)
 {
     sl_req_t *req = c->req;
     if (req) {
-        sl_alog_request(&c->w->alog, req); /* the log phase */
+        sl_pdk_run_log(req); /* the log phase */
+        sl_alog_request(&c->w->alog, req);
         sl_worker_snap_release(c->w, req->slot);
         SL_STAT_DEC(c->w->stats.inflight);
         c->req = NULL;

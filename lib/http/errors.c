@@ -69,6 +69,7 @@ const char *sl_http_reason(int status)
     case 413: return "Request Entity Too Large";
     case 414: return "Request-URI Too Large";
     case 417: return "Expectation Failed";
+    case 418: return "I'm a Teapot";
     case 426: return "Upgrade Required";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";

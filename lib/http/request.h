@@ -56,6 +56,8 @@ typedef struct sl_req {
     bool body_done;
 
     /* routing */
+    const struct sl_plugin_chain *chain; /* plugins that apply (the route's, or the global
+                                            chain when no route matched); NULL before */
     sl_router_match_t match;
     const sl_route_t *route;
     const sl_service_t *service;

@@ -18,6 +18,7 @@
 #include "proxy/balancer.h"
 #include "proxy/dns.h"
 #include "proxy/upstream.h"
+#include "plugin/pdk.h"
 #include "router/path.h"
 
 
@@ -1012,11 +1013,13 @@ void sl_proxy_start(sl_req_t *req)
         .https = false,
     };
     if (!sl_router_match(snap->router, &rr, &req->match)) {
+        req->chain = &snap->global_chain;
         sl_conn_send_error(req->conn, SL_ERR_NO_ROUTE);
         return;
     }
     const sl_route_t *route = req->match.route;
     req->route = route;
+    req->chain = &snap->route_chains[route->rt_index];
     if (!(route->protocols & SL_PROTO_HTTP)) {
         if (route->https_redirect_status_code == 426)
             sl_conn_send_error(req->conn, SL_ERR_HTTPS_REQUIRED);
@@ -1024,6 +1027,10 @@ void sl_proxy_start(sl_req_t *req)
             send_redirect(req, route->https_redirect_status_code);
         return;
     }
+    /* the access phase: authentication, limits, early answers (Kong runs it before
+     * noticing that a route has no service) */
+    if (!sl_pdk_run_access(req))
+        return;
     if (route->service == NULL) {
         sl_conn_send_error(req->conn, SL_ERR_NO_SERVICE);
         return;

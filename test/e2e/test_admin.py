@@ -126,8 +126,11 @@ class TestNodeInfo(AdminBase):
             self.assertIsInstance(doc["hostname"], str)
             self.assertNotEqual(doc["hostname"], "")
             self.assertRegex(doc["node_id"], UUID_RE)
-            self.assertEqual(doc["plugins"], {"available_on_server": {},
-                                              "enabled_in_cluster": []})
+            # every plugin sluice has, with Kong's 3.x shape {name: {version, priority}};
+            # none is configured in this file
+            self.assertEqual(doc["plugins"]["available_on_server"]["request-termination"],
+                             {"version": VERSION, "priority": 2})
+            self.assertEqual(doc["plugins"]["enabled_in_cluster"], [])
             conf = doc["configuration"]
             self.assertIsInstance(conf, dict)
             self.assertIsInstance(conf["proxy_listen"], list)

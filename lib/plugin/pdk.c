@@ -1,0 +1,104 @@
+/* The plugin development kit and the phase runners (see pdk.h). */
+#include "plugin/pdk.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "http/conn.h"
+#include "http/headers.h"
+#include "plugin/chain.h"
+#include "plugin/plugin.h"
+
+sl_slice_t sl_pdk_header(const sl_req_t *req, const char *name)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (sl_slice_ieq(req->headers[i].name, name, nl))
+            return req->headers[i].value;
+    return sl_slice(NULL, 0);
+}
+
+bool sl_pdk_query_arg(const sl_req_t *req, const char *name, sl_slice_t *value)
+{
+    size_t nl = strlen(name);
+    const char *p = req->query.p, *end = req->query.p + req->query.len;
+    while (p && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *e = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(e - p));
+        const char *ke = eq ? eq : e;
+        if ((size_t)(ke - p) == nl && memcmp(p, name, nl) == 0) {
+            if (value)
+                *value = eq ? sl_slice(eq + 1, (size_t)(e - eq - 1)) : sl_slice("", 0);
+            return true;
+        }
+        p = e + 1;
+    }
+    return false;
+}
+
+void sl_pdk_exit(sl_req_t *req, int status, const char *content_type, const char *body,
+                 size_t len)
+{
+    const sl_settings_t *s = req->w->settings;
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, req->arena, 160);
+    if (s->headers & SL_HDR_RESPONSE_LATENCY) {
+        sl_hbuf_lit(&hb, "X-Kong-Response-Latency: ");
+        sl_hbuf_u64(&hb, (sl_now_ns() - req->start_ns) / 1000000);
+        sl_hbuf_lit(&hb, "\r\n");
+    }
+    if (s->headers & SL_HDR_REQUEST_ID) {
+        sl_hbuf_lit(&hb, "X-Kong-Request-Id: ");
+        sl_hbuf_append(&hb, req->id, 32);
+        sl_hbuf_lit(&hb, "\r\n");
+    }
+    sl_hbuf_append(&hb, "", 1);
+    char *copy = sl_arena_strndup(req->arena, body ? body : "", len);
+    sl_conn_respond(req->conn, status, NULL, content_type, hb.p, copy, len);
+}
+
+void sl_pdk_exit_message(sl_req_t *req, int status, const char *message)
+{
+    /* Kong inserts the message without JSON escaping (kong-compat 3.8); escape the two
+     * characters that would break the document */
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, req->arena, 64 + strlen(message));
+    sl_hbuf_lit(&hb, "{\"message\":\"");
+    for (const char *m = message; *m; m++) {
+        if (*m == '"' || *m == '\\')
+            sl_hbuf_lit(&hb, "\\");
+        sl_hbuf_append(&hb, m, 1);
+    }
+    sl_hbuf_lit(&hb, "\"}");
+    sl_pdk_exit(req, status, "application/json; charset=utf-8", hb.p, hb.len);
+}
+
+bool sl_pdk_run_access(sl_req_t *req)
+{
+    const sl_plugin_chain_t *ch = req->chain;
+    for (size_t i = 0; ch && i < ch->n; i++) {
+        const sl_plugin_instance_t *pi = ch->v[i];
+        if (pi->desc->access == NULL)
+            continue;
+        sl_phase_result_t r = pi->desc->access(req, pi->conf);
+        if (r == SL_CONTINUE)
+            continue;
+        if (r == SL_RESPONDED)
+            return false;
+        /* SL_ERROR, and SL_AGAIN which no plugin uses yet (nothing resumes a request) */
+        sl_log(SL_LOG_ERROR, "plugin %s failed in the access phase", pi->name);
+        sl_conn_send_error(req->conn, SL_ERR_INTERNAL);
+        return false;
+    }
+    return true;
+}
+
+void sl_pdk_run_log(sl_req_t *req)
+{
+    const sl_plugin_chain_t *ch = req->chain;
+    for (size_t i = 0; ch && i < ch->n; i++)
+        if (ch->v[i]->desc->log)
+            ch->v[i]->desc->log(req, ch->v[i]->conf);
+}

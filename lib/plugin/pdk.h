@@ -1,0 +1,35 @@
+/*
+ * What plugins may do to a request (Kong's PDK, the parts sluice has): read its headers and
+ * query, end it with a response (kong.response.exit), run the chain's phases.
+ *
+ * Thread: the worker owning the request.
+ */
+#ifndef SL_PLUGIN_PDK_H
+#define SL_PLUGIN_PDK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/slice.h"
+#include "http/request.h"
+
+/* The first request header <name> (case-insensitive), or an empty slice with p == NULL. */
+sl_slice_t sl_pdk_header(const sl_req_t *req, const char *name);
+/* True if the query string has the argument <name> (raw comparison); its raw value in
+ * <value> when not NULL. */
+bool sl_pdk_query_arg(const sl_req_t *req, const char *name, sl_slice_t *value);
+
+/* kong.response.exit with a message: <status> and the compact JSON {"message":"<message>"}
+ * (no request_id, whatever the Accept header says). */
+void sl_pdk_exit_message(sl_req_t *req, int status, const char *message);
+/* kong.response.exit with a body: <status>, <content_type> (NULL: none) and <body>. */
+void sl_pdk_exit(sl_req_t *req, int status, const char *content_type, const char *body,
+                 size_t len);
+
+/* Runs the access phase of the request's chain, in priority order. Returns true when the
+ * request goes on to the upstream, false when a plugin answered (or failed: a 500). */
+bool sl_pdk_run_access(sl_req_t *req);
+/* Runs the log phase of the request's chain (after the response, or when it was cut). */
+void sl_pdk_run_log(sl_req_t *req);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * request-termination (Kong's plugin, priority 2): answers every request of its scope with a
+ * fixed status and message or body, optionally only when a trigger header or query argument
+ * is present (kong/plugins/request-termination/handler.lua and schema.lua).
+ */
+#include <string.h>
+
+#include "config/node.h"
+#include "plugin/pdk.h"
+#include "plugin/plugin.h"
+
+typedef struct conf {
+    int status_code;         /* 100..599, default 503 */
+    const char *message;     /* NULL: the default for the status, if it has one */
+    const char *content_type;
+    const char *body;
+    size_t body_len;
+    const char *trigger;     /* header or query argument name; NULL: always */
+} conf_t;
+
+/* Kong's default messages (handler.lua DEFAULT_RESPONSE). */
+static const char *default_message(int status)
+{
+    switch (status) {
+    case 401: return "Unauthorized";
+    case 404: return "Not found";
+    case 405: return "Method not allowed";
+    case 500: return "An unexpected error occurred";
+    case 502: return "Bad Gateway";
+    case 503: return "Service unavailable";
+    default: return NULL;
+    }
+}
+
+static const char *string_field(const sl_node_t *v, sl_diag_t *diag, sl_arena_t *a)
+{
+    const char *s = sl_node_str(v);
+    if (s == NULL) {
+        sl_diag_add(diag, v->line, v->col, "expected a string");
+        return NULL;
+    }
+    return sl_arena_strndup(a, s, v->len);
+}
+
+static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
+{
+    conf_t *c = sl_arena_calloc(arena, 1, sizeof(*c));
+    c->status_code = 503;
+    size_t errors = diag->n + diag->dropped;
+    const sl_node_t *message = NULL, *content_type = NULL, *body = NULL;
+    for (size_t i = 0; config && i < config->n; i++) {
+        const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
+        const char *key = k->str;
+        if (sl_node_is_null(v))
+            continue; /* an explicit null keeps the default */
+        if (strcmp(key, "status_code") == 0) {
+            int64_t n;
+            if (sl_node_int(v, &n) != 0)
+                sl_diag_add(diag, v->line, v->col, "expected an integer");
+            else if (n < 100 || n > 599)
+                sl_diag_add(diag, v->line, v->col, "value should be between 100 and 599");
+            else
+                c->status_code = (int)n;
+        } else if (strcmp(key, "message") == 0) {
+            c->message = string_field(v, diag, arena);
+            message = v;
+        } else if (strcmp(key, "content_type") == 0) {
+            c->content_type = string_field(v, diag, arena);
+            content_type = v;
+        } else if (strcmp(key, "body") == 0) {
+            c->body = string_field(v, diag, arena);
+            c->body_len = c->body ? v->len : 0;
+            body = v;
+        } else if (strcmp(key, "trigger") == 0) {
+            c->trigger = string_field(v, diag, arena);
+        } else if (strcmp(key, "echo") == 0) {
+            bool echo;
+            if (sl_node_bool(v, &echo) != 0)
+                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            else if (echo)
+                sl_diag_add(diag, v->line, v->col, "echo is not supported by sluice yet");
+        } else {
+            sl_diag_add(diag, k->line, k->col, "unknown field");
+        }
+    }
+    /* schema.lua entity checks */
+    if (message && (body || content_type))
+        sl_diag_add(diag, message->line, message->col,
+                    "message cannot be used with content_type or body");
+    if (content_type && !body)
+        sl_diag_add(diag, content_type->line, content_type->col,
+                    "content_type requires a body");
+    return diag->n + diag->dropped == errors ? c : NULL;
+}
+
+static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
+{
+    const conf_t *c = conf;
+    if (c->trigger && sl_pdk_header(req, c->trigger).p == NULL &&
+        !sl_pdk_query_arg(req, c->trigger, NULL))
+        return SL_CONTINUE;
+    if (c->body) {
+        sl_pdk_exit(req, c->status_code,
+                    c->content_type ? c->content_type : "application/json; charset=utf-8",
+                    c->body, c->body_len);
+        return SL_RESPONDED;
+    }
+    const char *m = c->message ? c->message : default_message(c->status_code);
+    if (m)
+        sl_pdk_exit_message(req, c->status_code, m);
+    else
+        sl_pdk_exit(req, c->status_code, NULL, "", 0);
+    return SL_RESPONDED;
+}
+
+const sl_plugin_desc_t sl_plugin_request_termination = {
+    .name = "request-termination",
+    .priority = 2,
+    .version = SLUICE_VERSION,
+    .parse = parse,
+    .access = on_access,
+};

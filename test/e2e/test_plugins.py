@@ -1,0 +1,131 @@
+"""The plugin pipeline: Kong's scoping (the most specific instance of a plugin applies:
+route+service, route, service, global), the access phase answering early, and the first
+plugin, request-termination (kong-compat.md 4, 4.13)."""
+
+import os
+import subprocess
+import tempfile
+import unittest
+
+from harness import SLUICE_BIN, Gateway, GatewayTestCase, config, route, service, to_yaml
+from upstream import Upstream
+
+CT_JSON = "application/json; charset=utf-8"
+
+
+def rt(**conf):
+    return {"name": "request-termination", "config": conf}
+
+
+class TestRequestTermination(GatewayTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.up = Upstream().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.up.stop()
+
+    def setUp(self):
+        self.up.clear()
+
+    def scoped_config(self):
+        doc = config(services=[
+            service("s", self.up.url, [
+                route("r-own", ["/own"], strip_path=False,
+                      plugins=[rt(status_code=418, body="<teapot/>",
+                                  content_type="application/xml", trigger="x-stop")]),
+                route("r-svc", ["/svc"], strip_path=False),
+            ], plugins=[rt(status_code=403, message="service says no")]),
+            service("other", self.up.url, [route("r-glob", ["/glob"], strip_path=False)]),
+        ])
+        doc["plugins"] = [rt()]
+        return doc
+
+    def test_most_specific_instance_wins(self):
+        with Gateway(self.scoped_config()) as gw:
+            # the route's instance shadows the service's and the global one; its trigger is
+            # absent, so the request goes through
+            r = gw.get("/own")
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(self.up.count(), 1)
+            # service scope
+            r = gw.get("/svc")
+            self.assertEqual(r.status, 403)
+            self.assertEqual(r.header("content-type"), CT_JSON)
+            self.assertEqual(r.body, b'{"message":"service says no"}')
+            self.assertRegex(r.header("x-kong-request-id") or "", r"^[0-9a-f]{32}$")
+            self.assertRegex(r.header("x-kong-response-latency") or "", r"^\d+$")
+            # global scope, Kong's default message for 503
+            r = gw.get("/glob")
+            self.assertEqual(r.status, 503)
+            self.assertEqual(r.body, b'{"message":"Service unavailable"}')
+            # no route: plugins do not answer, the router does
+            self.assertEqual(gw.get("/nothing").status, 404)
+            self.assertEqual(self.up.count(), 1)
+
+    def test_trigger_header_or_query_and_body(self):
+        with Gateway(self.scoped_config()) as gw:
+            for r in (gw.get("/own", headers=[("X-Stop", "1")]), gw.get("/own?x-stop")):
+                self.assertEqual(r.status, 418)
+                self.assertEqual(r.reason, "I'm a Teapot")
+                self.assertEqual(r.header("content-type"), "application/xml")
+                self.assertEqual(r.body, b"<teapot/>")
+            self.assertEqual(self.up.count(), 0)
+
+    def test_default_messages_and_empty_bodies(self):
+        cases = [(401, b'{"message":"Unauthorized"}'), (404, b'{"message":"Not found"}'),
+                 (405, b'{"message":"Method not allowed"}'),
+                 (500, b'{"message":"An unexpected error occurred"}'),
+                 (502, b'{"message":"Bad Gateway"}'), (204, b""), (451, b"")]
+        doc = config(services=[service("s", self.up.url, [
+            route("r%d" % code, ["/%d" % code], plugins=[rt(status_code=code)])
+            for code, _ in cases])])
+        with Gateway(doc) as gw:
+            for code, body in cases:
+                r = gw.get("/%d" % code)
+                self.assertEqual(r.status, code)
+                self.assertEqual(r.body, body)
+                if body:
+                    self.assertEqual(r.header("content-type"), CT_JSON)
+            # a body without content_type is sent as JSON
+            self.assertEqual(self.up.count(), 0)
+
+    def test_keepalive_after_termination(self):
+        with Gateway(self.scoped_config()) as gw, gw.client() as c:
+            self.assertEqual(c.request("POST", "/svc", body="some body").status, 403)
+            self.assertEqual(c.request("GET", "/own").status, 200)
+
+
+class TestRequestTerminationConfig(unittest.TestCase):
+    def check(self, plugin_conf):
+        doc = config(services=[service("s", "http://127.0.0.1:9", [route("r", ["/"])])])
+        doc["plugins"] = [rt(**plugin_conf)]
+        d = tempfile.mkdtemp(prefix="sluice-rt-")
+        path = os.path.join(d, "kong.yml")
+        with open(path, "w") as f:
+            f.write(to_yaml(doc))
+        p = subprocess.run([SLUICE_BIN, "check", path], capture_output=True, text=True,
+                           timeout=30)
+        return p.returncode, p.stderr
+
+    def test_valid(self):
+        self.assertEqual(self.check({"status_code": 418, "body": "x", "content_type": "t/p"})[0],
+                         0)
+
+    def test_errors(self):
+        for conf, message in [
+            ({"status_code": 99}, "value should be between 100 and 599"),
+            ({"status_code": "x"}, "expected an integer"),
+            ({"message": "m", "body": "b"}, "message cannot be used with content_type or body"),
+            ({"content_type": "text/plain"}, "content_type requires a body"),
+            ({"echo": True}, "echo is not supported by sluice yet"),
+            ({"bogus": 1}, "unknown field"),
+        ]:
+            rc, err = self.check(conf)
+            self.assertEqual(rc, 1, conf)
+            self.assertRegex(err, r"kong\.yml:\d+:\d+: " + message, conf)
+
+
+if __name__ == "__main__":
+    unittest.main()
