@@ -50,7 +50,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     const sl_node_t *message = NULL, *content_type = NULL, *body = NULL;
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->str;
+        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
         if (sl_node_is_null(v))
             continue; /* an explicit null keeps the default */
         if (strcmp(key, "status_code") == 0) {
