@@ -364,6 +364,11 @@ static uint64_t xorshift128p(uint64_t s[2])
     return s[1] + y;
 }
 
+uint64_t sl_worker_random(sl_worker_t *w)
+{
+    return xorshift128p(w->rng);
+}
+
 void sl_worker_request_id(sl_worker_t *w, char out[33])
 {
     static const char hex[] = "0123456789abcdef";

@@ -122,6 +122,8 @@ sl_snap_slot_t *sl_worker_snap_acquire(sl_worker_t *w);
 void sl_worker_snap_release(sl_worker_t *w, sl_snap_slot_t *slot);
 /* Makes sure deferred write completions run soon (see core/write.h). */
 void sl_worker_wake_deferred(sl_worker_t *w);
+/* 64 random bits from the worker's generator (not for secrets). */
+uint64_t sl_worker_random(sl_worker_t *w);
 /* Writes a new request id (32 lower-case hex and NUL) into <out>. */
 void sl_worker_request_id(sl_worker_t *w, char out[33]);
 /* The current Date header value (cached, refreshed once a second). */

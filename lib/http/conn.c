@@ -434,6 +434,8 @@ void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *c
     }
     if (c->w->settings->headers & SL_HDR_SERVER)
         sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
+    for (size_t i = 0; req && i < req->n_resp_add; i++)
+        sl_hbuf_header(&hb, req->resp_add[i].name, req->resp_add[i].value);
     sl_hbuf_lit(&hb, "\r\n");
     if (req)
         req->head_out = hb.len;

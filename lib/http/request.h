@@ -73,6 +73,11 @@ typedef struct sl_req {
     uint64_t bytes_out;          /* bytes handed to the socket for this request */
     uint64_t head_out;           /* of which the final response head */
 
+    /* what plugins changed (plugin/pdk.h): headers set on the upstream request (replacing
+     * the client's of the same name) and headers added to the response */
+    sl_header_t *up_set, *resp_add;
+    size_t n_up_set, n_resp_add;
+
     sl_proxy_t *proxy;           /* proxy state while proxying */
     void *hdata;                 /* other handlers' state (the admin API's POST /config) */
 } sl_req_t;

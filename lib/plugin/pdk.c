@@ -38,6 +38,45 @@ bool sl_pdk_query_arg(const sl_req_t *req, const char *name, sl_slice_t *value)
     return false;
 }
 
+static void push(sl_req_t *req, sl_header_t **v, size_t *n, const char *name, sl_slice_t value)
+{
+    /* few headers per request: grow by one, in the request arena */
+    sl_header_t *nv = sl_arena_alloc(req->arena, (*n + 1) * sizeof(*nv));
+    if (*n)
+        memcpy(nv, *v, *n * sizeof(*nv));
+    nv[*n].name = sl_slice(sl_arena_strdup(req->arena, name), strlen(name));
+    nv[*n].value = sl_slice(sl_arena_strndup(req->arena, value.p ? value.p : "", value.len),
+                            value.len);
+    *v = nv;
+    (*n)++;
+}
+
+void sl_pdk_set_upstream_header(sl_req_t *req, const char *name, sl_slice_t value)
+{
+    for (size_t i = 0; i < req->n_up_set; i++) {
+        if (sl_slice_ieq(req->up_set[i].name, name, strlen(name))) {
+            req->up_set[i].value =
+                sl_slice(sl_arena_strndup(req->arena, value.p ? value.p : "", value.len),
+                         value.len);
+            return;
+        }
+    }
+    push(req, &req->up_set, &req->n_up_set, name, value);
+}
+
+void sl_pdk_add_response_header(sl_req_t *req, const char *name, sl_slice_t value)
+{
+    push(req, &req->resp_add, &req->n_resp_add, name, value);
+}
+
+bool sl_pdk_upstream_header_set(const sl_req_t *req, sl_slice_t name)
+{
+    for (size_t i = 0; i < req->n_up_set; i++)
+        if (sl_slice_ieq(req->up_set[i].name, name.p, name.len))
+            return true;
+    return false;
+}
+
 void sl_pdk_exit(sl_req_t *req, int status, const char *content_type, const char *body,
                  size_t len)
 {

@@ -19,6 +19,14 @@ sl_slice_t sl_pdk_header(const sl_req_t *req, const char *name);
  * <value> when not NULL. */
 bool sl_pdk_query_arg(const sl_req_t *req, const char *name, sl_slice_t *value);
 
+/* kong.service.request.set_header: <name> is set to <value> on the upstream request,
+ * replacing what the client sent. Both are copied. */
+void sl_pdk_set_upstream_header(sl_req_t *req, const char *name, sl_slice_t value);
+/* kong.response.add_header: added to the response, proxied or produced by the gateway. */
+void sl_pdk_add_response_header(sl_req_t *req, const char *name, sl_slice_t value);
+/* True if the upstream request will carry a header <name> set by a plugin. */
+bool sl_pdk_upstream_header_set(const sl_req_t *req, sl_slice_t name);
+
 /* kong.response.exit with a message: <status> and the compact JSON {"message":"<message>"}
  * (no request_id, whatever the Accept header says). */
 void sl_pdk_exit_message(sl_req_t *req, int status, const char *message);

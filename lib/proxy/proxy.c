@@ -265,6 +265,8 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
     sl_hbuf_init(&xff, req->arena, 64);
     for (size_t i = 0; i < req->n_headers; i++) {
         const sl_header_t *h = &req->headers[i];
+        if (req->n_up_set && sl_pdk_upstream_header_set(req, h->name))
+            continue; /* a plugin set its own value (sent below) */
         if (skip_request_header(h->name, &tok)) {
             if (SL_SLICE_IEQ_LIT(h->name, "x-forwarded-for") && h->value.len) {
                 if (!first_xff)
@@ -329,6 +331,8 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
     }
     if (te_trailers)
         sl_hbuf_lit(hb, "TE: trailers\r\n");
+    for (size_t i = 0; i < req->n_up_set; i++)
+        sl_hbuf_header(hb, req->up_set[i].name, req->up_set[i].value);
     if (req->upgrade) {
         for (size_t i = 0; i < req->n_headers; i++)
             if (SL_SLICE_IEQ_LIT(req->headers[i].name, "upgrade"))
@@ -710,6 +714,8 @@ static int r_on_headers_complete(llhttp_t *rp)
         sl_hbuf_append(&hb, req->id, 32);
         sl_hbuf_lit(&hb, "\r\n");
     }
+    for (size_t i = 0; i < req->n_resp_add; i++)
+        sl_hbuf_header(&hb, req->resp_add[i].name, req->resp_add[i].value);
     sl_hbuf_lit(&hb, "\r\n");
     if (close)
         p->conn->close_after = true;

@@ -3,6 +3,7 @@ route+service, route, service, global), the access phase answering early, and th
 plugin, request-termination (kong-compat.md 4, 4.13)."""
 
 import os
+import re
 import subprocess
 import tempfile
 import unittest
@@ -129,3 +130,73 @@ class TestRequestTerminationConfig(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestCorrelationId(GatewayTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.up = Upstream().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.up.stop()
+
+    def cfg(self, **conf):
+        doc = config(services=[service("s", self.up.url, [
+            route("r", ["/"], strip_path=False),
+            route("stop", ["/stop"], plugins=[rt(status_code=403, message="no")])])])
+        doc["plugins"] = [{"name": "correlation-id", "config": conf}]
+        return doc
+
+    def upstream_value(self, doc, name):
+        vals = [v for k, v in doc["headers"] if k.lower() == name.lower()]
+        self.assertLessEqual(len(vals), 1, doc["headers"])
+        return vals[0] if vals else None
+
+    def test_uuid_counter_default(self):
+        with Gateway(self.cfg(), workers=1) as gw:
+            ids = []
+            for _ in range(3):
+                r, doc = gw.echo("/x")
+                ids.append(self.upstream_value(doc, "Kong-Request-ID"))
+                self.assertIsNone(r.header("kong-request-id"))  # no echo by default
+            uuids = {i.split("#")[0] for i in ids}
+            self.assertEqual(len(uuids), 1, ids)  # one UUID per worker
+            self.assertRegex(ids[0], r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                                     r"[0-9a-f]{12}#\d+$")
+            counters = [int(i.split("#")[1]) for i in ids]
+            self.assertEqual(counters, [counters[0], counters[0] + 1, counters[0] + 2])
+
+    def test_uuid_echo_and_client_value_kept(self):
+        cfg = self.cfg(header_name="X-Correlation", generator="uuid", echo_downstream=True)
+        with Gateway(cfg) as gw:
+            r, doc = gw.echo("/x")
+            sent = self.upstream_value(doc, "X-Correlation")
+            self.assertRegex(sent, r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-"
+                                   r"[0-9a-f]{12}$")
+            self.assertEqual(r.header("x-correlation"), sent)
+            r2, doc2 = gw.echo("/y")
+            self.assertNotEqual(self.upstream_value(doc2, "X-Correlation"), sent)
+            # the client's own id goes through untouched, and is echoed
+            r, doc = gw.echo("/z", headers=[("x-correlation", "client-id-1")])
+            self.assertEqual(self.upstream_value(doc, "X-Correlation"), "client-id-1")
+            self.assertEqual(r.header("x-correlation"), "client-id-1")
+            # echoed on responses the gateway produces too (a plugin's exit, a 404)
+            self.assertEqual(gw.get("/stop").status, 403)
+            self.assertRegex(gw.get("/stop").header("x-correlation") or "", r"^[0-9a-f-]{36}$")
+
+    def test_config_errors(self):
+        for conf, message in [({"generator": "tracker"}, "generator 'tracker' is not supported"),
+                              ({"generator": "x"}, "expected one of: uuid, uuid#counter"),
+                              ({"echo_downstream": "yes"}, "expected a boolean"),
+                              ({"header_name": "a b"}, "expected a header name")]:
+            doc = config(services=[service("s", "http://127.0.0.1:9", [route("r", ["/"])])])
+            doc["plugins"] = [{"name": "correlation-id", "config": conf}]
+            d = tempfile.mkdtemp(prefix="sluice-cid-")
+            path = os.path.join(d, "kong.yml")
+            with open(path, "w") as f:
+                f.write(to_yaml(doc))
+            p = subprocess.run([SLUICE_BIN, "check", path], capture_output=True, text=True,
+                               timeout=30)
+            self.assertEqual(p.returncode, 1, conf)
+            self.assertRegex(p.stderr, r"kong\.yml:\d+:\d+: " + re.escape(message), conf)
