@@ -191,35 +191,18 @@ static bool is_collection(const char *name)
 
 /* ---- POST /config ------------------------------------------------------------------ */
 
+/* Kong's POST /config flags take "1" only. */
 static bool query_flag(const sl_req_t *req, const char *name)
 {
-    size_t nl = strlen(name);
-    const char *p = req->query.p, *end = req->query.p + req->query.len;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *e = amp ? amp : end;
-        if ((size_t)(e - p) == nl + 2 && memcmp(p, name, nl) == 0 && p[nl] == '=' &&
-            p[nl + 1] == '1')
-            return true;
-        p = e + 1;
-    }
-    return false;
-}
-
-static sl_slice_t header_value(const sl_req_t *req, const char *name)
-{
-    size_t nl = strlen(name);
-    for (size_t i = 0; i < req->n_headers; i++)
-        if (sl_slice_ieq(req->headers[i].name, name, nl))
-            return req->headers[i].value;
-    return sl_slice("", 0);
+    sl_slice_t v;
+    return sl_req_query_arg(req, name, &v) && SL_SLICE_EQ_LIT(v, "1");
 }
 
 /* Kong's three body forms: the config itself (YAML or JSON text), or a JSON object whose
  * "config" field holds the text. Returns the text, in the arena, or NULL. */
 static const char *config_text(sl_req_t *req, const char *body, size_t len, size_t *out_len)
 {
-    sl_slice_t ct = header_value(req, "content-type");
+    sl_slice_t ct = sl_req_header(req, "content-type");
     if (ct.len >= 16 && strncasecmp(ct.p, "application/json", 16) == 0) {
         cJSON *j = cJSON_ParseWithLength(body, len);
         cJSON *c = j ? cJSON_GetObjectItemCaseSensitive(j, "config") : NULL;

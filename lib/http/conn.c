@@ -385,13 +385,12 @@ static sl_mime_t negotiate(sl_conn_t *c, const sl_err_info_t *info)
     sl_req_t *req = c->req;
     int m = -1;
     if (req) {
-        for (size_t i = 0; i < req->n_headers && m < 0; i++)
-            if (SL_SLICE_IEQ_LIT(req->headers[i].name, "accept"))
-                m = sl_mime_from_accept(req->headers[i].value);
-        if (m < 0 && info->nginx_level)
-            for (size_t i = 0; i < req->n_headers && m < 0; i++)
-                if (SL_SLICE_IEQ_LIT(req->headers[i].name, "content-type"))
-                    m = sl_mime_from_content_type(req->headers[i].value);
+        sl_slice_t accept = sl_req_header(req, "accept");
+        if (accept.p)
+            m = sl_mime_from_accept(accept);
+        sl_slice_t ctype = sl_req_header(req, "content-type");
+        if (m < 0 && info->nginx_level && ctype.p)
+            m = sl_mime_from_content_type(ctype);
     }
     if (m < 0)
         m = info->nginx_level ? c->w->settings->error_default_type : SL_MIME_JSON;

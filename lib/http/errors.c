@@ -30,8 +30,6 @@ static const sl_err_info_t table[SL_ERR__COUNT] = {
     [SL_ERR_PAYLOAD_TOO_LARGE] = {413, "Request Entity Too Large", "Payload too large", true},
     [SL_ERR_URI_TOO_LONG] = {414, "Request-URI Too Large", "URI too long", true},
     [SL_ERR_EXPECTATION_FAILED] = {417, "Expectation Failed", "Expectation failed", true},
-    [SL_ERR_NOT_IMPLEMENTED] = {501, "Not Implemented", "The upstream server responded with 501",
-                                true},
     [SL_ERR_VERSION] = {505, "HTTP Version Not Supported",
                         "The upstream server responded with 505", true},
     [SL_ERR_INTERNAL] = {500, "Internal Server Error", "An unexpected error occurred", false},

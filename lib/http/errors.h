@@ -40,7 +40,6 @@ typedef enum {
     SL_ERR_PAYLOAD_TOO_LARGE,    /* 413 Payload too large */
     SL_ERR_URI_TOO_LONG,         /* 414 URI too long */
     SL_ERR_EXPECTATION_FAILED,   /* 417 Expectation failed */
-    SL_ERR_NOT_IMPLEMENTED,      /* 501 Not implemented */
     SL_ERR_VERSION,              /* 505 HTTP version not supported */
     SL_ERR_INTERNAL,             /* 500 An unexpected error occurred */
     SL_ERR__COUNT

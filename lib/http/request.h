@@ -82,4 +82,12 @@ typedef struct sl_req {
     void *hdata;                 /* other handlers' state (the admin API's POST /config) */
 } sl_req_t;
 
+/* The first header <name> of the request (case-insensitive); an empty slice with p == NULL
+ * when absent. */
+sl_slice_t sl_req_header(const sl_req_t *req, const char *name);
+
+/* True if the query string holds the argument <name> (raw comparison, no decoding); its raw
+ * value in <value> when not NULL. */
+bool sl_req_query_arg(const sl_req_t *req, const char *name, sl_slice_t *value);
+
 #endif

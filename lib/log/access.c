@@ -119,15 +119,6 @@ static size_t put_escaped(char *out, size_t room, const char *s, size_t n, bool 
     return w;
 }
 
-static sl_slice_t header(const sl_req_t *req, const char *name)
-{
-    size_t nl = strlen(name);
-    for (size_t i = 0; i < req->n_headers; i++)
-        if (sl_slice_ieq(req->headers[i].name, name, nl))
-            return req->headers[i].value;
-    return sl_slice(NULL, 0);
-}
-
 void sl_alog_request(sl_alog_t *l, const sl_req_t *req)
 {
     if (l->fd < 0)
@@ -146,7 +137,7 @@ void sl_alog_request(sl_alog_t *l, const sl_req_t *req)
     }
     int status = req->response_started ? req->status : 499; /* nginx: client closed */
     uint64_t body = req->bytes_out > req->head_out ? req->bytes_out - req->head_out : 0;
-    sl_slice_t ua = header(req, "user-agent"), ref = header(req, "referer");
+    sl_slice_t ua = sl_req_header(req, "user-agent"), ref = sl_req_header(req, "referer");
     char *o = l->buf + l->len;
     size_t room = ALOG_LINE_MAX, w = 0;
 #define PUT(...) (w += (size_t)snprintf(o + w, room - w, __VA_ARGS__), w = w < room ? w : room - 1)

@@ -13,11 +13,7 @@
 #include "core/slice.h"
 #include "http/request.h"
 
-/* The first request header <name> (case-insensitive), or an empty slice with p == NULL. */
-sl_slice_t sl_pdk_header(const sl_req_t *req, const char *name);
-/* True if the query string has the argument <name> (raw comparison); its raw value in
- * <value> when not NULL. */
-bool sl_pdk_query_arg(const sl_req_t *req, const char *name, sl_slice_t *value);
+/* Reading the request: sl_req_header and sl_req_query_arg (http/request.h). */
 
 /* kong.service.request.set_header: <name> is set to <value> on the upstream request,
  * replacing what the client sent. Both are copied. */

@@ -261,15 +261,16 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
     size_t n_via = 0;
     bool te_trailers = false;
     bool first_xff = true;
-    sl_hbuf_t xff;
-    sl_hbuf_init(&xff, req->arena, 64);
+    sl_hbuf_t xff = {0}; /* the client's X-Forwarded-For values, joined; only if it sent any */
     for (size_t i = 0; i < req->n_headers; i++) {
         const sl_header_t *h = &req->headers[i];
         if (req->n_up_set && sl_pdk_upstream_header_set(req, h->name))
             continue; /* a plugin set its own value (sent below) */
         if (skip_request_header(h->name, &tok)) {
             if (SL_SLICE_IEQ_LIT(h->name, "x-forwarded-for") && h->value.len) {
-                if (!first_xff)
+                if (first_xff)
+                    sl_hbuf_init(&xff, req->arena, 64 + h->value.len);
+                else
                     sl_hbuf_lit(&xff, ", ");
                 sl_hbuf_slice(&xff, h->value);
                 first_xff = false;

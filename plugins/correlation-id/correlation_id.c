@@ -76,7 +76,7 @@ static _Thread_local uint64_t worker_counter;
 static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
 {
     const conf_t *c = conf;
-    sl_slice_t id = sl_pdk_header(req, c->header_name);
+    sl_slice_t id = sl_req_header(req, c->header_name);
     char buf[64];
     if (id.len == 0) {
         if (c->generator == GEN_UUID) {

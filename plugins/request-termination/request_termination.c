@@ -96,8 +96,8 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
 {
     const conf_t *c = conf;
-    if (c->trigger && sl_pdk_header(req, c->trigger).p == NULL &&
-        !sl_pdk_query_arg(req, c->trigger, NULL))
+    if (c->trigger && sl_req_header(req, c->trigger).p == NULL &&
+        !sl_req_query_arg(req, c->trigger, NULL))
         return SL_CONTINUE;
     if (c->body) {
         sl_pdk_exit(req, c->status_code,
