@@ -21,6 +21,7 @@
 #include "core/write.h"
 #include "core/xalloc.h"
 #include "http/conn.h"
+#include "plugin/plugin.h"
 #include "proxy/dns.h"
 #include "proxy/upstream.h"
 
@@ -275,6 +276,8 @@ static int setup(sl_worker_t *w, sl_snapshot_t *snap)
     uv_timer_init(w->loop, &w->drain_timer);
     w->drain_timer.data = w;
     sl_alog_init(&w->alog, w->loop, w->alog_fd, (sl_alog_format_t)w->settings->access_log_format);
+    if (!w->attached)
+        sl_plugin_workers_init(w);
     for (size_t i = 0; i < w->n_listeners; i++) {
         uv_tcp_init(w->loop, &w->listeners[i]);
         w->listeners[i].data = w;
@@ -314,6 +317,7 @@ static void stop_handles(sl_worker_t *w)
             uv_close((uv_handle_t *)&w->listeners[i], NULL);
     sl_conn_close_all(w);
     sl_alog_close(&w->alog); /* after the connections: their requests are logged */
+    sl_plugin_workers_fini(w);
     sl_pool_free(w->pool);
     w->pool = NULL;
     uv_close((uv_handle_t *)&w->async, NULL);

@@ -92,6 +92,8 @@ typedef struct sl_worker {
     sl_worker_stats_t stats;
     int alog_fd;                      /* access log (shared, see log/access.h); -1: off */
     sl_alog_t alog;                   /* this worker's buffer for it */
+    void **plugin_states;             /* per registered plugin (plugin/plugin.h); NULL on the
+                                         admin listener, which runs no plugins */
 } sl_worker_t;
 
 /* Binds the <n> listening sockets <ls> for <w> (SO_REUSEPORT, so every worker binds its

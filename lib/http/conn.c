@@ -17,9 +17,10 @@
 #include "core/log.h"
 #include "core/write.h"
 #include "log/access.h"
-#include "plugin/pdk.h"
 #include "core/xalloc.h"
 #include "http/headers.h"
+#include "plugin/chain.h"
+#include "plugin/pdk.h"
 #include "router/path.h"
 
 #define HEAD_BUF_MAX(c) ((c)->w->settings->max_header_size + 1024)
@@ -349,6 +350,11 @@ static int on_body(sl_reqparse_t *rp, const char *at, size_t n)
         rp->has_err = true;
         return HPE_USER;
     }
+    if (req->body_limit && req->body_received > req->body_limit) {
+        rp->err = SL_ERR_SIZE_LIMIT;
+        rp->has_err = true;
+        return HPE_USER;
+    }
     if (c->n_pieces && c->pieces[c->n_pieces - 1].base + c->pieces[c->n_pieces - 1].len == at) {
         c->pieces[c->n_pieces - 1].len += n; /* contiguous: merge */
         return 0;
@@ -433,6 +439,10 @@ void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *c
     }
     if (c->w->settings->headers & SL_HDR_SERVER)
         sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
+    if (req && req->chain && (req->chain->phases & SL_PHASE_HEADER_FILTER)) {
+        req->status = status;
+        sl_pdk_run_header_filter(req);
+    }
     for (size_t i = 0; req && i < req->n_resp_add; i++)
         sl_hbuf_header(&hb, req->resp_add[i].name, req->resp_add[i].value);
     sl_hbuf_lit(&hb, "\r\n");
@@ -443,6 +453,8 @@ void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *c
     if (req) {
         req->status = status;
         req->response_started = true;
+        if (req->chain && (req->chain->phases & SL_PHASE_BODY_FILTER))
+            sl_pdk_run_body_filter(req, body, req->is_head ? 0 : body_len, true);
     }
     uv_buf_t out = uv_buf_init(hb.p, (unsigned)hb.len);
     if (c->state == SL_CONN_HEAD && c->req == NULL)
@@ -508,6 +520,7 @@ static int head_complete(sl_conn_t *c)
     sl_worker_request_id(w, req->id);
     SL_STAT_INC(w->stats.requests);
     SL_STAT_INC(w->stats.inflight);
+    req->head_in = c->pos - c->rp.method_off;
     int e = sl_reqparse_build(&c->rp, c->buf, c->pos, &c->arena, c->local_port, req);
     if (e)
         return e;
@@ -593,6 +606,12 @@ static void parse_round(sl_conn_t *c)
             }
             if (c->req)
                 c->w->handler->abort(c->req);
+            if (kind == SL_ERR_SIZE_LIMIT && c->req) {
+                /* a plugin's limit: answered as kong.response.exit does */
+                SL_STAT_INC(c->w->stats.errors_by_kind[kind]);
+                sl_pdk_exit_message(c->req, 413, sl_err_info(kind)->message);
+                return;
+            }
             sl_conn_send_error(c, kind);
             return;
         }

@@ -33,6 +33,7 @@ static const sl_err_info_t table[SL_ERR__COUNT] = {
     [SL_ERR_VERSION] = {505, "HTTP Version Not Supported",
                         "The upstream server responded with 505", true},
     [SL_ERR_INTERNAL] = {500, "Internal Server Error", "An unexpected error occurred", false},
+    [SL_ERR_SIZE_LIMIT] = {413, "Request Entity Too Large", "Request size limit exceeded", true},
 };
 
 const sl_err_info_t *sl_err_info(sl_err_kind_t kind)

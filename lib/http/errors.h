@@ -42,6 +42,8 @@ typedef enum {
     SL_ERR_EXPECTATION_FAILED,   /* 417 Expectation failed */
     SL_ERR_VERSION,              /* 505 HTTP version not supported */
     SL_ERR_INTERNAL,             /* 500 An unexpected error occurred */
+    SL_ERR_SIZE_LIMIT,           /* 413 Request size limit exceeded (request-size-limiting,
+                                    a body counted past req->body_limit) */
     SL_ERR__COUNT
 } sl_err_kind_t;
 

@@ -20,6 +20,13 @@
 
 typedef struct sl_conn sl_conn_t;
 typedef struct sl_proxy sl_proxy_t;
+typedef struct sl_consumer sl_consumer_t;
+typedef struct sl_req sl_req_t;
+
+/* What runs when a request's access phase has passed (plugin/pdk.h). */
+typedef void (*sl_req_next_cb)(sl_req_t *req);
+/* Cancels a plugin's pending I/O for a request that goes away (plugin/pdk.h). */
+typedef void (*sl_req_cancel_cb)(sl_req_t *req, void *arg);
 
 typedef struct sl_req {
     sl_conn_t *conn;
@@ -61,6 +68,26 @@ typedef struct sl_req {
     sl_router_match_t match;
     const sl_route_t *route;
     const sl_service_t *service;
+
+    /* the access phase (plugin/pdk.c): where a waiting plugin resumes, what follows it, and
+     * how to cancel the wait if the client goes away */
+    size_t phase_next;
+    sl_req_next_cb access_next;
+    sl_req_cancel_cb pending_cancel;
+    void *pending_arg;
+
+    /* who is calling, once an authentication plugin knows (NULL: nobody) */
+    const sl_consumer_t *consumer;
+    const char *credential_id;   /* the credential's id (Kong's authenticated_credential) */
+
+    /* limits plugins set on the request body (request-size-limiting): more than
+     * body_limit bytes received ends the request with a 413 (0: no limit) */
+    uint64_t body_limit;
+
+    /* facts for logs and metrics */
+    uint64_t head_in;            /* bytes of the request head */
+    sl_slice_t upstream_uri;     /* path and query sent upstream (empty: not proxied) */
+    int upstream_status;         /* status the upstream answered (0: none) */
 
     char id[33];                 /* X-Kong-Request-Id */
     uint64_t start_ns;           /* head started */

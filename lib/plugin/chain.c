@@ -54,6 +54,13 @@ static void build_one(const sl_config_t *cfg, const sl_route_t *r, sl_arena_t *a
             out->v[j] = p;
     }
     qsort(out->v, out->n, sizeof(*out->v), by_priority);
+    out->phases = 0;
+    for (size_t i = 0; i < out->n; i++) {
+        const sl_plugin_desc_t *d = out->v[i]->desc;
+        out->phases |= (d->rewrite ? SL_PHASE_REWRITE : 0) | (d->access ? SL_PHASE_ACCESS : 0) |
+                       (d->header_filter ? SL_PHASE_HEADER_FILTER : 0) |
+                       (d->body_filter ? SL_PHASE_BODY_FILTER : 0) | (d->log ? SL_PHASE_LOG : 0);
+    }
 }
 
 void sl_plugin_chains_build(const sl_config_t *cfg, sl_arena_t *arena, sl_plugin_chain_t *chains,

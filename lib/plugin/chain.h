@@ -17,9 +17,19 @@
 #include "config/model.h"
 #include "core/arena.h"
 
+/* Which phases some instance of a chain implements, so requests skip the others. */
+enum {
+    SL_PHASE_REWRITE = 1 << 0,
+    SL_PHASE_ACCESS = 1 << 1,
+    SL_PHASE_HEADER_FILTER = 1 << 2,
+    SL_PHASE_BODY_FILTER = 1 << 3,
+    SL_PHASE_LOG = 1 << 4,
+};
+
 struct sl_plugin_chain {
     const sl_plugin_instance_t **v; /* priority order */
     size_t n;
+    unsigned phases;                /* SL_PHASE_* */
 };
 typedef struct sl_plugin_chain sl_plugin_chain_t;
 

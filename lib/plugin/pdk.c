@@ -86,24 +86,99 @@ void sl_pdk_exit_message(sl_req_t *req, int status, const char *message)
     sl_pdk_exit(req, status, "application/json; charset=utf-8", hb.p, hb.len);
 }
 
-bool sl_pdk_run_access(sl_req_t *req)
+static void phase_failed(sl_req_t *req, const char *plugin, const char *phase)
+{
+    sl_log(SL_LOG_ERROR, "plugin %s failed in the %s phase", plugin, phase);
+    sl_conn_send_error(req->conn, SL_ERR_INTERNAL);
+}
+
+bool sl_pdk_run_rewrite(sl_req_t *req, const sl_plugin_chain_t *chain)
+{
+    for (size_t i = 0; chain && i < chain->n; i++) {
+        const sl_plugin_instance_t *pi = chain->v[i];
+        if (pi->desc->rewrite == NULL)
+            continue;
+        sl_phase_result_t r = pi->desc->rewrite(req, pi->conf);
+        if (r == SL_CONTINUE)
+            continue;
+        if (r != SL_RESPONDED)
+            phase_failed(req, pi->name, "rewrite"); /* SL_AGAIN is for access only */
+        return false;
+    }
+    return true;
+}
+
+/* Runs access callbacks from req->phase_next on. */
+static sl_phase_result_t access_from(sl_req_t *req)
 {
     const sl_plugin_chain_t *ch = req->chain;
-    for (size_t i = 0; ch && i < ch->n; i++) {
-        const sl_plugin_instance_t *pi = ch->v[i];
+    while (ch && req->phase_next < ch->n) {
+        const sl_plugin_instance_t *pi = ch->v[req->phase_next++];
         if (pi->desc->access == NULL)
             continue;
         sl_phase_result_t r = pi->desc->access(req, pi->conf);
         if (r == SL_CONTINUE)
             continue;
-        if (r == SL_RESPONDED)
-            return false;
-        /* SL_ERROR, and SL_AGAIN which no plugin uses yet (nothing resumes a request) */
-        sl_log(SL_LOG_ERROR, "plugin %s failed in the access phase", pi->name);
-        sl_conn_send_error(req->conn, SL_ERR_INTERNAL);
-        return false;
+        if (r == SL_ERROR) {
+            phase_failed(req, pi->name, "access");
+            return SL_RESPONDED;
+        }
+        return r; /* SL_RESPONDED or SL_AGAIN */
     }
-    return true;
+    return SL_CONTINUE;
+}
+
+sl_phase_result_t sl_pdk_run_access(sl_req_t *req, sl_req_next_cb next)
+{
+    req->phase_next = 0;
+    req->access_next = next;
+    return access_from(req);
+}
+
+void sl_pdk_wait(sl_req_t *req, sl_req_cancel_cb cancel, void *arg)
+{
+    req->pending_cancel = cancel;
+    req->pending_arg = arg;
+}
+
+void sl_pdk_resume(sl_req_t *req, sl_phase_result_t result)
+{
+    req->pending_cancel = NULL;
+    req->pending_arg = NULL;
+    if (result == SL_RESPONDED)
+        return;
+    if (result != SL_CONTINUE) {
+        const sl_plugin_chain_t *ch = req->chain;
+        phase_failed(req, ch->v[req->phase_next - 1]->name, "access");
+        return;
+    }
+    if (access_from(req) == SL_CONTINUE)
+        req->access_next(req);
+}
+
+void sl_pdk_abort(sl_req_t *req)
+{
+    sl_req_cancel_cb cancel = req->pending_cancel;
+    if (cancel) {
+        req->pending_cancel = NULL;
+        cancel(req, req->pending_arg);
+    }
+}
+
+void sl_pdk_run_header_filter(sl_req_t *req)
+{
+    const sl_plugin_chain_t *ch = req->chain;
+    for (size_t i = 0; ch && i < ch->n; i++)
+        if (ch->v[i]->desc->header_filter)
+            ch->v[i]->desc->header_filter(req, ch->v[i]->conf);
+}
+
+void sl_pdk_run_body_filter(sl_req_t *req, const char *data, size_t len, bool last)
+{
+    const sl_plugin_chain_t *ch = req->chain;
+    for (size_t i = 0; ch && i < ch->n; i++)
+        if (ch->v[i]->desc->body_filter)
+            ch->v[i]->desc->body_filter(req, ch->v[i]->conf, data, len, last);
 }
 
 void sl_pdk_run_log(sl_req_t *req)

@@ -12,6 +12,9 @@
 
 #include "core/slice.h"
 #include "http/request.h"
+#include "plugin/plugin.h"
+
+struct sl_plugin_chain;
 
 /* Reading the request: sl_req_header and sl_req_query_arg (http/request.h). */
 
@@ -30,9 +33,30 @@ void sl_pdk_exit_message(sl_req_t *req, int status, const char *message);
 void sl_pdk_exit(sl_req_t *req, int status, const char *content_type, const char *body,
                  size_t len);
 
-/* Runs the access phase of the request's chain, in priority order. Returns true when the
- * request goes on to the upstream, false when a plugin answered (or failed: a 500). */
-bool sl_pdk_run_access(sl_req_t *req);
+/* Runs the rewrite phase of <chain> (the global instances; before routing). Returns true
+ * when the request goes on, false when a plugin answered (or failed: a 500). */
+bool sl_pdk_run_rewrite(sl_req_t *req, const struct sl_plugin_chain *chain);
+
+/* Runs the access phase of the request's chain, in priority order. SL_CONTINUE: every plugin
+ * passed, the caller goes on now. SL_RESPONDED: a plugin answered (or failed: a 500 was
+ * sent). SL_AGAIN: a plugin waits on I/O; <next> runs once the phase passes, or never if a
+ * plugin answers or the request goes away. */
+sl_phase_result_t sl_pdk_run_access(sl_req_t *req, sl_req_next_cb next);
+
+/* For a plugin that returned SL_AGAIN from access: <cancel>(<req>, <arg>) runs if the
+ * request goes away while it waits; the plugin must then never touch <req> again. */
+void sl_pdk_wait(sl_req_t *req, sl_req_cancel_cb cancel, void *arg);
+/* The plugin that waits is done with <result>: SL_CONTINUE runs the rest of the phase (and
+ * then the request's next step), SL_RESPONDED means it has answered, SL_ERROR sends a 500.
+ * Called from a later callback of the worker's loop, never from inside access itself. */
+void sl_pdk_resume(sl_req_t *req, sl_phase_result_t result);
+/* The request goes away: cancels a plugin's wait, if any. */
+void sl_pdk_abort(sl_req_t *req);
+
+/* Runs the header_filter phase: before the response head is built (req->status is set). */
+void sl_pdk_run_header_filter(sl_req_t *req);
+/* Runs the body_filter phase on a piece of the response body. */
+void sl_pdk_run_body_filter(sl_req_t *req, const char *data, size_t len, bool last);
 /* Runs the log phase of the request's chain (after the response, or when it was cut). */
 void sl_pdk_run_log(sl_req_t *req);
 

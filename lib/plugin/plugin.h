@@ -10,6 +10,7 @@
 #ifndef SL_PLUGIN_PLUGIN_H
 #define SL_PLUGIN_PLUGIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/diag.h"
@@ -17,12 +18,14 @@
 
 typedef struct sl_node sl_node_t;
 typedef struct sl_req sl_req_t;
+typedef struct sl_worker sl_worker_t;
 
 /* What a phase callback returns. */
 typedef enum {
     SL_CONTINUE = 0,  /* go on with the next plugin */
     SL_RESPONDED = 1, /* the plugin produced the response; later plugins of this phase skip */
-    SL_AGAIN = 2,     /* waiting on I/O; the plugin calls sl_req_resume() on this worker */
+    SL_AGAIN = 2,     /* waiting on I/O; the plugin calls sl_pdk_resume() later, from a
+                         callback of this worker's loop (access phase only) */
     SL_ERROR = -1,    /* becomes a 500 with Kong's message */
 } sl_phase_result_t;
 
@@ -36,10 +39,27 @@ typedef struct sl_plugin_desc {
      * NULL if there was any. */
     void *(*parse)(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag);
 
-    /* Phases; NULL when unused. <conf> is what parse returned. */
+    /* Per-worker state: worker_init runs on each worker's thread when it starts and returns
+     * what sl_plugin_worker_state gives back to the plugin's phases on that worker (local
+     * counters, a Redis connection on the worker's loop, a log queue). worker_fini runs when
+     * the worker stops, with the loop still running: it closes its handles (their close
+     * callbacks free what they own) and may leave a bounded amount of work in flight. */
+    void *(*worker_init)(sl_worker_t *w);
+    void (*worker_fini)(sl_worker_t *w, void *state);
+
+    /* Phases; NULL when unused. <conf> is what parse returned.
+     * rewrite: global instances only, before routing.
+     * access: after routing; may answer (SL_RESPONDED) or wait (SL_AGAIN).
+     * header_filter: before the response head is built, proxied or made by the gateway;
+     *   req->status is known, headers are added with sl_pdk_add_response_header.
+     * body_filter: sees the response body as it streams to the client (never buffered),
+     *   <last> on the final call; it may not change it.
+     * log: after the response (or when the client went away); cannot change anything. */
     sl_phase_result_t (*rewrite)(sl_req_t *req, const void *conf);
     sl_phase_result_t (*access)(sl_req_t *req, const void *conf);
-    sl_phase_result_t (*header_filter)(sl_req_t *req, const void *conf);
+    void (*header_filter)(sl_req_t *req, const void *conf);
+    void (*body_filter)(sl_req_t *req, const void *conf, const char *data, size_t len,
+                        bool last);
     void (*log)(sl_req_t *req, const void *conf);
 } sl_plugin_desc_t;
 
@@ -48,5 +68,11 @@ const sl_plugin_desc_t *sl_plugin_find(const char *name);
 
 /* The registry: a NULL-terminated array, defined in plugins/registry.c. */
 extern const sl_plugin_desc_t *const sl_plugin_registry[];
+
+/* Worker thread: runs every plugin's worker_init for <w> / worker_fini (plugin/worker_state.c). */
+void sl_plugin_workers_init(sl_worker_t *w);
+void sl_plugin_workers_fini(sl_worker_t *w);
+/* What <desc>'s worker_init returned on <w>; NULL if it has none. */
+void *sl_plugin_worker_state(const sl_worker_t *w, const sl_plugin_desc_t *desc);
 
 #endif

@@ -18,6 +18,7 @@
 #include "proxy/balancer.h"
 #include "proxy/dns.h"
 #include "proxy/upstream.h"
+#include "plugin/chain.h"
 #include "plugin/pdk.h"
 #include "router/path.h"
 
@@ -172,6 +173,7 @@ static void fail(sl_proxy_t *p, sl_err_kind_t kind)
 
 void sl_proxy_abort(sl_req_t *req)
 {
+    sl_pdk_abort(req); /* a plugin waiting in the access phase */
     sl_proxy_t *p = req->proxy;
     if (p == NULL)
         return;
@@ -631,6 +633,9 @@ static int r_on_headers_complete(llhttp_t *rp)
     }
     p->upgrade_ok = upgrade;
     req->status = status;
+    req->upstream_status = status;
+    if (req->chain && (req->chain->phases & SL_PHASE_HEADER_FILTER))
+        sl_pdk_run_header_filter(req);
 
     bool no_body = req->is_head || status == 204 || status == 304 || upgrade;
     if (no_body)
@@ -748,6 +753,8 @@ static int r_on_body(llhttp_t *rp, const char *at, size_t n)
         p->chunk_idx = (int)p->n_out - 1;
     }
     p->chunk_total += n;
+    if (p->req->chain && (p->req->chain->phases & SL_PHASE_BODY_FILTER))
+        sl_pdk_run_body_filter(p->req, at, n, false);
     /* contiguous pieces (bodies with Content-Length) merge into one buffer */
     if (p->n_out && p->out[p->n_out - 1].base + p->out[p->n_out - 1].len == at) {
         p->out[p->n_out - 1].len += n;
@@ -765,6 +772,8 @@ static int r_on_message_complete(llhttp_t *rp)
     if (p->upgrade_ok)
         return 0; /* a 101: llhttp stops with HPE_PAUSED_UPGRADE, the tunnel follows */
     p->complete = true;
+    if (p->req->chain && (p->req->chain->phases & SL_PHASE_BODY_FILTER))
+        sl_pdk_run_body_filter(p->req, NULL, 0, true);
     if (p->framing == FR_CHUNKED) {
         close_chunk(p);
         out_push(p, "0\r\n\r\n", 5);
@@ -1007,9 +1016,17 @@ static void send_redirect(sl_req_t *req, int code)
     sl_conn_write(c, &b, 1, after_redirect_written, NULL);
 }
 
+static void proxy_after_access(sl_req_t *req);
+
 void sl_proxy_start(sl_req_t *req)
 {
     const sl_snapshot_t *snap = req->slot->snap;
+    /* the rewrite phase: global plugins, before routing */
+    if (snap->global_chain.phases & SL_PHASE_REWRITE) {
+        req->chain = &snap->global_chain;
+        if (!sl_pdk_run_rewrite(req, &snap->global_chain))
+            return;
+    }
     sl_router_req_t rr = {
         .method = req->method,
         .host = req->host,
@@ -1035,9 +1052,15 @@ void sl_proxy_start(sl_req_t *req)
         return;
     }
     /* the access phase: authentication, limits, early answers (Kong runs it before
-     * noticing that a route has no service) */
-    if (!sl_pdk_run_access(req))
-        return;
+     * noticing that a route has no service); a plugin may wait on I/O and resume later */
+    if (sl_pdk_run_access(req, proxy_after_access) == SL_CONTINUE)
+        proxy_after_access(req);
+}
+
+static void proxy_after_access(sl_req_t *req)
+{
+    const sl_snapshot_t *snap = req->slot->snap;
+    const sl_route_t *route = req->route;
     if (route->service == NULL) {
         sl_conn_send_error(req->conn, SL_ERR_NO_SERVICE);
         return;
@@ -1085,6 +1108,7 @@ void sl_proxy_start(sl_req_t *req)
     }
     p->upath = esc;
     p->upath_len = (size_t)el;
+    req->upstream_uri = sl_slice(esc, (size_t)el);
     if (strip && !(req->match.prefix_len == 1 && req->norm_path[0] == '/')) {
         p->prefix = req->norm_path;
         p->prefix_len = req->match.prefix_len;

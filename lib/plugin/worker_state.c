@@ -1,0 +1,43 @@
+/* Per-worker plugin state: one slot per registered plugin in each worker (see plugin.h). */
+#include "plugin/plugin.h"
+
+#include "core/worker.h"
+#include "core/xalloc.h"
+
+static size_t registry_len(void)
+{
+    size_t n = 0;
+    while (sl_plugin_registry[n])
+        n++;
+    return n;
+}
+
+void sl_plugin_workers_init(sl_worker_t *w)
+{
+    size_t n = registry_len();
+    w->plugin_states = sl_xcalloc(n ? n : 1, sizeof(void *));
+    for (size_t i = 0; i < n; i++)
+        if (sl_plugin_registry[i]->worker_init)
+            w->plugin_states[i] = sl_plugin_registry[i]->worker_init(w);
+}
+
+void sl_plugin_workers_fini(sl_worker_t *w)
+{
+    if (w->plugin_states == NULL)
+        return;
+    for (size_t i = 0; sl_plugin_registry[i]; i++)
+        if (sl_plugin_registry[i]->worker_fini && w->plugin_states[i])
+            sl_plugin_registry[i]->worker_fini(w, w->plugin_states[i]);
+    free(w->plugin_states);
+    w->plugin_states = NULL;
+}
+
+void *sl_plugin_worker_state(const sl_worker_t *w, const sl_plugin_desc_t *desc)
+{
+    if (w->plugin_states == NULL)
+        return NULL;
+    for (size_t i = 0; sl_plugin_registry[i]; i++)
+        if (sl_plugin_registry[i] == desc)
+            return w->plugin_states[i];
+    return NULL;
+}
