@@ -11,6 +11,7 @@
 #include "config/load.h"
 #include "core/errors.h"
 #include "core/xalloc.h"
+#include "plugin/plugin.h"
 
 static atomic_ullong generation_counter;
 
@@ -99,7 +100,8 @@ int sl_snapshot_compile(sl_config_t *cfg, sl_snapshot_t **out, sl_diag_t *diag)
     }
     size_t errors_before = diag->n + diag->dropped;
     s->router = sl_router_build(routes, n, &s->arena, diag);
-    if (s->router == NULL || diag->n + diag->dropped != errors_before) {
+    bool plugins_ok = sl_plugin_snap_configure(s, diag);
+    if (s->router == NULL || !plugins_ok || diag->n + diag->dropped != errors_before) {
         sl_snapshot_release(s);
         return SL_EINVAL;
     }

@@ -33,6 +33,7 @@ typedef struct sl_snapshot {
     uint32_t rr_state_len;          /* int32 slots a worker needs for round-robin state */
     sl_plugin_chain_t *route_chains; /* by sl_route_t.rt_index */
     sl_plugin_chain_t global_chain;  /* requests no route matched */
+    void **plugin_states;            /* per registered plugin: what its configure built */
 } sl_snapshot_t;
 
 /* Compiles <cfg> into a snapshot with one reference. Takes ownership of <cfg> in every case.

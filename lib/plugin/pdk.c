@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/model.h"
 #include "core/log.h"
 #include "http/conn.h"
 #include "http/headers.h"
@@ -39,6 +40,34 @@ void sl_pdk_set_upstream_header(sl_req_t *req, const char *name, sl_slice_t valu
 void sl_pdk_add_response_header(sl_req_t *req, const char *name, sl_slice_t value)
 {
     push(req, &req->resp_add, &req->n_resp_add, name, value);
+}
+
+void sl_pdk_clear_upstream_header(sl_req_t *req, const char *name)
+{
+    sl_pdk_set_upstream_header(req, name, SL_SLICE_LIT(""));
+    for (size_t i = 0; i < req->n_up_set; i++)
+        if (sl_slice_ieq(req->up_set[i].name, name, strlen(name)))
+            req->up_set[i].value = sl_slice(NULL, 0); /* sent as nothing: see proxy.c */
+}
+
+static void set_or_clear(sl_req_t *req, const char *name, const char *value)
+{
+    if (value)
+        sl_pdk_set_upstream_header(req, name, sl_slice(value, strlen(value)));
+    else
+        sl_pdk_clear_upstream_header(req, name);
+}
+
+void sl_pdk_authenticate(sl_req_t *req, const sl_consumer_t *consumer, const char *credential_id,
+                         const char *identifier)
+{
+    req->consumer = consumer;
+    req->credential_id = identifier ? credential_id : NULL;
+    set_or_clear(req, "X-Consumer-ID", consumer ? consumer->id : NULL);
+    set_or_clear(req, "X-Consumer-Custom-ID", consumer ? consumer->custom_id : NULL);
+    set_or_clear(req, "X-Consumer-Username", consumer ? consumer->username : NULL);
+    set_or_clear(req, "X-Credential-Identifier", identifier);
+    set_or_clear(req, "X-Anonymous-Consumer", identifier ? NULL : "true");
 }
 
 bool sl_pdk_upstream_header_set(const sl_req_t *req, sl_slice_t name)

@@ -23,8 +23,20 @@ struct sl_plugin_chain;
 void sl_pdk_set_upstream_header(sl_req_t *req, const char *name, sl_slice_t value);
 /* kong.response.add_header: added to the response, proxied or produced by the gateway. */
 void sl_pdk_add_response_header(sl_req_t *req, const char *name, sl_slice_t value);
+/* kong.service.request.clear_header: the upstream request carries no header <name>, even
+ * if the client sent one. */
+void sl_pdk_clear_upstream_header(sl_req_t *req, const char *name);
 /* True if the upstream request will carry a header <name> set by a plugin. */
 bool sl_pdk_upstream_header_set(const sl_req_t *req, sl_slice_t name);
+
+/* kong.client.authenticate and the headers Kong's auth plugins send upstream: the request
+ * is now <consumer>'s; X-Consumer-ID, X-Consumer-Custom-ID and X-Consumer-Username are set
+ * (or cleared when the consumer has no such field). <credential_id> is the credential's id
+ * (rate limits by credential, logs); <identifier> goes in X-Credential-Identifier (key-auth:
+ * the credential id, basic-auth: the username, jwt: the key). A NULL <identifier> means the
+ * anonymous consumer: X-Anonymous-Consumer: true and no credential. */
+void sl_pdk_authenticate(sl_req_t *req, const sl_consumer_t *consumer, const char *credential_id,
+                         const char *identifier);
 
 /* kong.response.exit with a message: <status> and the compact JSON {"message":"<message>"}
  * (no request_id, whatever the Accept header says). */

@@ -19,6 +19,8 @@
 typedef struct sl_node sl_node_t;
 typedef struct sl_req sl_req_t;
 typedef struct sl_worker sl_worker_t;
+typedef struct sl_config sl_config_t;
+typedef struct sl_snapshot sl_snapshot_t;
 
 /* What a phase callback returns. */
 typedef enum {
@@ -38,6 +40,12 @@ typedef struct sl_plugin_desc {
      * allocated in <arena>. Reports problems with sl_diag_add at node positions and returns
      * NULL if there was any. */
     void *(*parse)(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag);
+
+    /* Per-snapshot state (Kong's `configure`): built from the whole config when a snapshot is
+     * compiled, on the compiling thread, allocated in <arena> (freed with the snapshot), and
+     * read-only afterwards: a credential index, say. Problems go to <diag> (the config is
+     * then refused). sl_plugin_snap_state gives it back. */
+    void *(*configure)(const sl_config_t *cfg, sl_arena_t *arena, sl_diag_t *diag);
 
     /* Per-worker state: worker_init runs on each worker's thread when it starts and returns
      * what sl_plugin_worker_state gives back to the plugin's phases on that worker (local
@@ -69,7 +77,13 @@ const sl_plugin_desc_t *sl_plugin_find(const char *name);
 /* The registry: a NULL-terminated array, defined in plugins/registry.c. */
 extern const sl_plugin_desc_t *const sl_plugin_registry[];
 
-/* Worker thread: runs every plugin's worker_init for <w> / worker_fini (plugin/worker_state.c). */
+/* Runs every plugin's configure for <snap> (plugin/state.c). Returns false if one reported
+ * a problem. */
+bool sl_plugin_snap_configure(sl_snapshot_t *snap, sl_diag_t *diag);
+/* What <desc>'s configure returned for <snap>; NULL if it has none. */
+void *sl_plugin_snap_state(const sl_snapshot_t *snap, const sl_plugin_desc_t *desc);
+
+/* Worker thread: runs every plugin's worker_init for <w> / worker_fini (plugin/state.c). */
 void sl_plugin_workers_init(sl_worker_t *w);
 void sl_plugin_workers_fini(sl_worker_t *w);
 /* What <desc>'s worker_init returned on <w>; NULL if it has none. */

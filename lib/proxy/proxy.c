@@ -335,7 +335,8 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
     if (te_trailers)
         sl_hbuf_lit(hb, "TE: trailers\r\n");
     for (size_t i = 0; i < req->n_up_set; i++)
-        sl_hbuf_header(hb, req->up_set[i].name, req->up_set[i].value);
+        if (req->up_set[i].value.p) /* NULL: cleared (sl_pdk_clear_upstream_header) */
+            sl_hbuf_header(hb, req->up_set[i].name, req->up_set[i].value);
     if (req->upgrade) {
         for (size_t i = 0; i < req->n_headers; i++)
             if (SL_SLICE_IEQ_LIT(req->headers[i].name, "upgrade"))
