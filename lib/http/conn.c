@@ -350,7 +350,7 @@ static int on_body(sl_reqparse_t *rp, const char *at, size_t n)
         rp->has_err = true;
         return HPE_USER;
     }
-    if (req->body_limit && req->body_received > req->body_limit) {
+    if (req->body_limited && req->body_received > req->body_limit) {
         rp->err = SL_ERR_SIZE_LIMIT;
         rp->has_err = true;
         return HPE_USER;
@@ -609,7 +609,8 @@ static void parse_round(sl_conn_t *c)
             if (kind == SL_ERR_SIZE_LIMIT && c->req) {
                 /* a plugin's limit: answered as kong.response.exit does */
                 SL_STAT_INC(c->w->stats.errors_by_kind[kind]);
-                sl_pdk_exit_message(c->req, 413, sl_err_info(kind)->message);
+                sl_pdk_exit_message(c->req, c->req->expect_continue ? 417 : 413,
+                                    sl_err_info(kind)->message);
                 return;
             }
             sl_conn_send_error(c, kind);

@@ -80,8 +80,9 @@ typedef struct sl_req {
     const sl_consumer_t *consumer;
     const char *credential_id;   /* the credential's id (Kong's authenticated_credential) */
 
-    /* limits plugins set on the request body (request-size-limiting): more than
-     * body_limit bytes received ends the request with a 413 (0: no limit) */
+    /* a limit plugins set on the request body (request-size-limiting): when body_limited,
+     * more than body_limit bytes received ends the request with a 413 */
+    bool body_limited;
     uint64_t body_limit;
 
     /* facts for logs and metrics */

@@ -7,6 +7,7 @@
 #include "config/model.h"
 #include "core/log.h"
 #include "http/conn.h"
+#include "http/errors.h"
 #include "http/headers.h"
 #include "plugin/chain.h"
 #include "plugin/plugin.h"
@@ -119,6 +120,18 @@ static void phase_failed(sl_req_t *req, const char *plugin, const char *phase)
 {
     sl_log(SL_LOG_ERROR, "plugin %s failed in the %s phase", plugin, phase);
     sl_conn_send_error(req->conn, SL_ERR_INTERNAL);
+}
+
+void sl_pdk_error(sl_req_t *req, int status, const char *message)
+{
+    sl_slice_t accept = sl_req_header(req, "accept");
+    int m = accept.p ? sl_mime_from_accept(accept) : -1;
+    if (m < 0)
+        m = SL_MIME_JSON;
+    size_t cap = strlen(message) + 512;
+    char *body = sl_arena_alloc(req->arena, cap);
+    size_t len = sl_err_body((sl_mime_t)m, message, req->id, body, cap);
+    sl_pdk_exit(req, status, sl_mime_content_type((sl_mime_t)m), body, len);
 }
 
 bool sl_pdk_run_rewrite(sl_req_t *req, const sl_plugin_chain_t *chain)

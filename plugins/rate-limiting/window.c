@@ -1,0 +1,48 @@
+/* Calendar windows for rate-limiting counters (see window.h). */
+#include "window.h"
+
+#include <time.h>
+
+const int64_t sl_rl_window_seconds[SL_RL_N_PERIODS] = {1, 60, 3600, 86400, 2592000, 31536000};
+
+/* Days from 1970-01-01 to <y>-<m>-01 (proleptic Gregorian; m 1..12). */
+static int64_t days_from_civil(int64_t y, int64_t m)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5; /* day 1 of the month */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int64_t sl_rl_window_start(sl_rl_period_t period, int64_t now_ms)
+{
+    int64_t s = now_ms / 1000;
+    switch (period) {
+    case SL_RL_SECOND: return s * 1000;
+    case SL_RL_MINUTE: return (s - s % 60) * 1000;
+    case SL_RL_HOUR: return (s - s % 3600) * 1000;
+    case SL_RL_DAY: return (s - s % 86400) * 1000;
+    default: break;
+    }
+    time_t t = (time_t)s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    int64_t y = tm.tm_year + 1900;
+    int64_t m = period == SL_RL_MONTH ? tm.tm_mon + 1 : 1;
+    return days_from_civil(y, m) * 86400 * 1000;
+}
+
+int64_t sl_rl_window_reset(sl_rl_period_t period, int64_t start_ms, int64_t now_ms)
+{
+    int64_t left = sl_rl_window_seconds[period] - (now_ms - start_ms) / 1000;
+    return left < 1 ? 1 : left;
+}
+
+int64_t sl_rl_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
