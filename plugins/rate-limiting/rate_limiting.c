@@ -165,15 +165,26 @@ static sl_phase_result_t finish(check_t *ck, int stop)
     return SL_RESPONDED;
 }
 
+/* "<prefix><key>" in <arena>; *<len> is the key's length in and the result's out. */
+static char *prefixed(sl_arena_t *arena, const char *prefix, const char *key, size_t *len)
+{
+    size_t pl = strlen(prefix);
+    char *k = sl_arena_alloc(arena, pl + *len + 1);
+    memcpy(k, prefix, pl);
+    memcpy(k + pl, key, *len + 1);
+    *len += pl;
+    return k;
+}
+
 /* Counts on this node: the local policy, and Redis' stand-in while it cannot answer. */
 static sl_phase_result_t count_locally(check_t *ck, bool for_redis)
 {
     if (for_redis) {
         /* separate from the local policy's counters of the same scope */
         for (size_t i = 0; i < ck->n; i++) {
-            char *k = sl_arena_printf(ck->req->arena, "redis-fallback:%s", ck->key[i]);
-            ck->counters[i].key = k;
-            ck->counters[i].klen = strlen(k);
+            size_t n = ck->klen[i];
+            ck->counters[i].key = prefixed(ck->req->arena, "redis-fallback:", ck->key[i], &n);
+            ck->counters[i].klen = n;
         }
     }
     int stop = sl_rl_counters_take(ck->counters, ck->n, ck->now_ms / 1000);
@@ -229,12 +240,13 @@ static sl_phase_result_t token_bucket(check_t *ck, sl_slice_t id)
     sl_rl_period_t p = c->bucket_period;
     double per_ms = (double)c->limit[p] / ((double)sl_rl_window_seconds[p] * 1000.0);
     double capacity = (double)c->burst + 1.0;
-    char *key = sl_arena_printf(req->arena, "ratelimit-bucket:%s:%s:%.*s", c->route_id,
-                                c->service_id, (int)id.len, id.p);
+    /* the bucket's key: Kong's layout, start 0, in a namespace of its own */
+    size_t klen;
+    char *key = sl_rl_window_key(req->arena, c->route_id, c->service_id, id, 0, p, &klen);
+    key = prefixed(req->arena, "bucket:", key, &klen);
     double left;
     int64_t retry_ms;
-    bool ok = sl_rl_counters_bucket(key, strlen(key), per_ms, capacity, ck->now_ms, &left,
-                                    &retry_ms);
+    bool ok = sl_rl_counters_bucket(key, klen, per_ms, capacity, ck->now_ms, &left, &retry_ms);
     int64_t retry_s = (retry_ms + 999) / 1000;
     if (!c->hide_client_headers) {
         char name[40];
@@ -273,12 +285,9 @@ static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
         ck->period[i] = (sl_rl_period_t)p;
         ck->start_ms[i] = sl_rl_window_start((sl_rl_period_t)p, ck->now_ms);
         ck->ttl_s[i] = sl_rl_window_seconds[p];
-        /* Kong's key: ratelimit:<route_id>:<service_id>:<identifier>:<window start>:<period> */
-        char *k = sl_arena_printf(req->arena, "ratelimit:%s:%s:%.*s:%lld:%s", c->route_id,
-                                  c->service_id, (int)id.len, id.p,
-                                  (long long)ck->start_ms[i], sl_rl_period_names[p]);
+        char *k = sl_rl_window_key(req->arena, c->route_id, c->service_id, id, ck->start_ms[i],
+                                   (sl_rl_period_t)p, &ck->klen[i]);
         ck->key[i] = k;
-        ck->klen[i] = strlen(k);
         ck->counters[i] = (sl_rl_counter_t){
             .key = k,
             .klen = ck->klen[i],

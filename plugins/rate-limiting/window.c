@@ -1,6 +1,8 @@
 /* Calendar windows for rate-limiting counters (see window.h). */
 #include "window.h"
 
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 const int64_t sl_rl_window_seconds[SL_RL_N_PERIODS] = {1, 60, 3600, 86400, 2592000, 31536000};
@@ -38,6 +40,34 @@ int64_t sl_rl_window_reset(sl_rl_period_t period, int64_t start_ms, int64_t now_
 {
     int64_t left = sl_rl_window_seconds[period] - (now_ms - start_ms) / 1000;
     return left < 1 ? 1 : left;
+}
+
+char *sl_rl_window_key(sl_arena_t *arena, const char *route_id, const char *service_id,
+                       sl_slice_t identifier, int64_t start_ms, sl_rl_period_t period,
+                       size_t *len)
+{
+    char tail[48];
+    int tl = snprintf(tail, sizeof(tail), ":%lld:%s", (long long)start_ms,
+                      sl_rl_period_names[period]);
+    size_t rl = strlen(route_id), sl = strlen(service_id);
+    size_t n = 10 + rl + 1 + sl + 1 + identifier.len + (size_t)tl;
+    char *k = sl_arena_alloc(arena, n + 1), *o = k;
+    memcpy(o, "ratelimit:", 10);
+    o += 10;
+    memcpy(o, route_id, rl);
+    o += rl;
+    *o++ = ':';
+    memcpy(o, service_id, sl);
+    o += sl;
+    *o++ = ':';
+    if (identifier.len)
+        memcpy(o, identifier.p, identifier.len);
+    o += identifier.len;
+    memcpy(o, tail, (size_t)tl);
+    o += tl;
+    *o = '\0';
+    *len = n;
+    return k;
 }
 
 int64_t sl_rl_now_ms(void)

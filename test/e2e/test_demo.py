@@ -151,10 +151,30 @@ class TestDemo(GatewayTestCase):
     def test_keepalive_many_requests(self):
         with Gateway(self.demo_config()) as gw, gw.client() as c:
             for i in range(20):
-                path = "/users" if i % 2 else "/products"
+                path = "/products/%d" % (i % 3 + 1) if i % 2 else "/products"
                 r = c.request("GET", path)
                 self.assertEqual(r.status, 200)
-                self.assertIsInstance(r.json(), list)
+
+    def test_sixth_request_in_a_minute_is_429(self):
+        """The demo's rate-limiting on user-service (Kong's tutorial: minute 5, local)."""
+        with Gateway(self.demo_config(), workers=2) as gw:
+            r = gw.get("/users")
+            if int(r.header("ratelimit-reset")) < 5:  # too close to the next minute
+                time.sleep(int(r.header("ratelimit-reset")) + 0.2)
+                r = gw.get("/users")
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.header("x-ratelimit-limit-minute"), "5")
+            self.assertEqual(r.header("x-ratelimit-remaining-minute"), "4")
+            for left in (3, 2, 1, 0):
+                r = gw.get("/users/1")
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.header("x-ratelimit-remaining-minute"), str(left))
+            r = gw.get("/users")
+            self.assertKongError(r, 429, "API rate limit exceeded")
+            self.assertTrue(1 <= int(r.header("retry-after")) <= 60)
+            # product-service has no limit
+            self.assertEqual(gw.get("/products").status, 200)
+            self.assertIsNone(gw.get("/products").header("x-ratelimit-limit-minute"))
 
 
 if __name__ == "__main__":
