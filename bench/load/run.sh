@@ -7,8 +7,12 @@
 #   --rounds N     interleaved rounds (default 3, or $ROUNDS)
 #   --duration D   measured wrk run per figure, wrk syntax (default 10s, or $DURATION)
 #   --sluice PATH  gateway binary (default build/sluice)
-#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,nginx,haproxy
-#                  (default: all; sluice-log is sluice with its access log written to a file)
+#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,sluice-rl,
+#                  sluice-rl-redis,nginx,haproxy (default: direct,sluice,nginx,haproxy;
+#                  sluice-log is sluice with its access log written to a file; sluice-rl has
+#                  rate-limiting policy local on every request, sluice-rl-redis policy redis
+#                  with sync_rate 1 against a redis-server on the load CPU; both with limits
+#                  no run reaches, so every request is counted and passes)
 #   --out FILE     also write the report to FILE
 #   --scenarios L  comma-separated subset of: keepalive-50,keepalive-256,close-50 (default: all)
 # Environment: WARMUP (default 2s, wrk run before each measurement), PROXY_CPU (default 0),
@@ -39,7 +43,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 SLUICE=$root/build/sluice
 ONLY=direct,sluice,nginx,haproxy
 OUT=""
-ALL_TARGETS="direct sluice sluice-log nginx haproxy"
+ALL_TARGETS="direct sluice sluice-log sluice-rl sluice-rl-redis nginx haproxy"
 # Scenarios, in order: NAME:CONNECTIONS:EXTRA_REQUEST_HEADER
 SCENARIOS=("keepalive-50:50:" "keepalive-256:256:" "close-50:50:Connection: close")
 
@@ -153,16 +157,16 @@ forget_pid() {   # forget_pid PID: drop it from the started list once stopped
 }
 
 # --- ports -----------------------------------------------------------------------------------
-# Eight consecutive ports that are free on 127.0.0.1, below the ephemeral range (32768-60999 on
+# Twelve consecutive ports that are free on 127.0.0.1, below the ephemeral range (32768-60999 on
 # Linux) so that wrk's and the proxies' outgoing connections never take them.
 find_ports() {
     python3 - <<'PY'
 import random, socket
 for _ in range(200):
-    base = random.randrange(20000, 32000 - 8)
+    base = random.randrange(20000, 32000 - 12)
     socks = []
     try:
-        for p in range(base, base + 8):
+        for p in range(base, base + 12):
             s = socket.socket()
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", p))
@@ -178,10 +182,11 @@ else:
     raise SystemExit("no free port range")
 PY
 }
-base=$(find_ports) || die "no 8 free consecutive ports on 127.0.0.1"
+base=$(find_ports) || die "no 12 free consecutive ports on 127.0.0.1"
 UPSTREAM_PORT=$base
 declare -A PORT=([direct]=$base [sluice]=$((base + 1)) [nginx]=$((base + 2)) [haproxy]=$((base + 3))
-                [sluice-log]=$((base + 5)))
+                [sluice-log]=$((base + 5)) [sluice-rl]=$((base + 6)) [sluice-rl-redis]=$((base + 7)))
+REDIS_PORT=$((base + 8))
 SLUICE_ADMIN_PORT=$((base + 4))
 
 # --- configs ---------------------------------------------------------------------------------
@@ -265,8 +270,17 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
             render "$here/haproxy.cfg.in" "$dir/haproxy.cfg" "$dir" "${PORT[haproxy]}"
             start_server haproxy "${PORT[haproxy]}" "$dir/out.log" "$PROXY_CPU" \
                 haproxy -db -f "$dir/haproxy.cfg" ;;
-        sluice|sluice-log)
+        sluice|sluice-log|sluice-rl|sluice-rl-redis)
             render "$here/sluice.yml.in" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
+            case $t in
+                sluice-rl) printf '%s\n' "plugins:" "  - name: rate-limiting" \
+                    "    config: { second: 1000000000, hour: 1000000000000, policy: local }" \
+                    >>"$dir/sluice.yml" ;;
+                sluice-rl-redis) printf '%s\n' "plugins:" "  - name: rate-limiting" \
+                    "    config: { second: 1000000000, hour: 1000000000000, policy: redis," \
+                    "              sync_rate: 1, redis: { host: 127.0.0.1, port: $REDIS_PORT } }" \
+                    >>"$dir/sluice.yml" ;;
+            esac
             # Same limits as the nginx config: no access log (sluice-log: Kong's default
             # access log line to a file), a connection is never closed for its request count,
             # an upstream pool as large as the client concurrency.
@@ -374,10 +388,17 @@ start_server upstream "$UPSTREAM_PORT" "$tmp/upstream/out.log" "$LOAD_CPU" \
     die "the upstream nginx did not start"
 UPSTREAM_BODY=$(curl -s --max-time 5 "http://127.0.0.1:$UPSTREAM_PORT/bench") ||
     die "the upstream nginx does not answer"
+if wants sluice-rl-redis; then
+    command -v redis-server >/dev/null || die "sluice-rl-redis needs redis-server"
+    mkdir -p "$tmp/redis"
+    start_server redis "$REDIS_PORT" "$tmp/redis/out.log" "$LOAD_CPU" \
+        redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+        --dir "$tmp/redis" || die "redis-server did not start"
+fi
 
 read -r -a tlist <<<"$targets"
 nt=${#tlist[@]}
-log "ports 127.0.0.1:$base-$((base + 4)); proxy on CPU $PROXY_CPU, upstream and wrk on CPU $LOAD_CPU"
+log "ports 127.0.0.1:$base-$((base + 8)); proxy on CPU $PROXY_CPU, upstream and wrk on CPU $LOAD_CPU"
 log "targets: $targets; $ROUNDS round(s) of ${DURATION} (+${WARMUP} warm-up) per figure"
 for round in $(seq "$ROUNDS"); do
     while IFS=: read -r scen conns header; do
