@@ -14,10 +14,13 @@
 
 static void push(sl_req_t *req, sl_header_t **v, size_t *n, const char *name, sl_slice_t value)
 {
-    /* few headers per request: grow by one, in the request arena */
-    sl_header_t *nv = sl_arena_alloc(req->arena, (*n + 1) * sizeof(*nv));
-    if (*n)
-        memcpy(nv, *v, *n * sizeof(*nv));
+    /* in the request arena, room for 4, then doubled whenever a power of two is full */
+    sl_header_t *nv = *v;
+    if (*n == 0 || (*n >= 4 && (*n & (*n - 1)) == 0)) {
+        nv = sl_arena_alloc(req->arena, (*n ? *n * 2 : 4) * sizeof(*nv));
+        if (*n)
+            memcpy(nv, *v, *n * sizeof(*nv));
+    }
     nv[*n].name = sl_slice(sl_arena_strdup(req->arena, name), strlen(name));
     nv[*n].value = sl_slice(sl_arena_strndup(req->arena, value.p ? value.p : "", value.len),
                             value.len);

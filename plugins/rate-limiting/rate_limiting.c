@@ -113,11 +113,25 @@ static sl_slice_t identifier(const sl_req_t *req, const sl_rl_conf_t *c)
     return id ? sl_slice(id, strlen(id)) : client_ip(req);
 }
 
+static const char *const limit_headers[SL_RL_N_PERIODS] = {
+    "X-RateLimit-Limit-Second", "X-RateLimit-Limit-Minute", "X-RateLimit-Limit-Hour",
+    "X-RateLimit-Limit-Day",    "X-RateLimit-Limit-Month",  "X-RateLimit-Limit-Year"};
+static const char *const remaining_headers[SL_RL_N_PERIODS] = {
+    "X-RateLimit-Remaining-Second", "X-RateLimit-Remaining-Minute",
+    "X-RateLimit-Remaining-Hour",   "X-RateLimit-Remaining-Day",
+    "X-RateLimit-Remaining-Month",  "X-RateLimit-Remaining-Year"};
+
 static void add_header_i64(sl_req_t *req, const char *name, int64_t v)
 {
-    char buf[24];
-    int n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
-    sl_pdk_add_response_header(req, name, sl_slice(buf, (size_t)n));
+    char buf[24], *p = buf + sizeof(buf);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    sl_pdk_add_response_header(req, name, sl_slice(p, (size_t)(buf + sizeof(buf) - p)));
 }
 
 /* Headers and the verdict from the counts each window had before this request (Kong's
@@ -147,11 +161,8 @@ static sl_phase_result_t finish(check_t *ck, int stop)
                 best_window = window;
                 reset = sl_rl_window_reset(p, ck->start_ms[i], ck->now_ms);
             }
-            char name[40];
-            snprintf(name, sizeof(name), "X-RateLimit-Limit-%s", sl_rl_period_titles[p]);
-            add_header_i64(req, name, limit);
-            snprintf(name, sizeof(name), "X-RateLimit-Remaining-%s", sl_rl_period_titles[p]);
-            add_header_i64(req, name, remaining);
+            add_header_i64(req, limit_headers[p], limit);
+            add_header_i64(req, remaining_headers[p], remaining);
         }
         add_header_i64(req, "RateLimit-Limit", best_limit);
         add_header_i64(req, "RateLimit-Remaining", best_remaining);
@@ -249,11 +260,8 @@ static sl_phase_result_t token_bucket(check_t *ck, sl_slice_t id)
     bool ok = sl_rl_counters_bucket(key, klen, per_ms, capacity, ck->now_ms, &left, &retry_ms);
     int64_t retry_s = (retry_ms + 999) / 1000;
     if (!c->hide_client_headers) {
-        char name[40];
-        snprintf(name, sizeof(name), "X-RateLimit-Limit-%s", sl_rl_period_titles[p]);
-        add_header_i64(req, name, c->limit[p]);
-        snprintf(name, sizeof(name), "X-RateLimit-Remaining-%s", sl_rl_period_titles[p]);
-        add_header_i64(req, name, (int64_t)left);
+        add_header_i64(req, limit_headers[p], c->limit[p]);
+        add_header_i64(req, remaining_headers[p], (int64_t)left);
         add_header_i64(req, "RateLimit-Limit", (int64_t)capacity);
         add_header_i64(req, "RateLimit-Remaining", (int64_t)left);
         /* seconds until the bucket is full again */
@@ -304,17 +312,7 @@ static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
         /* batched: this worker's view, synced in the background */
         if (!c->fault_tolerant && !sl_rl_redis_available(r))
             return SL_ERROR;
-        int stop = -1;
-        for (size_t i = 0; i < ck->n; i++) {
-            ck->counters[i].usage =
-                sl_rl_redis_usage(r, ck->key[i], ck->klen[i], ck->counters[i].expire_s);
-            if (stop < 0 && ck->counters[i].usage >= ck->counters[i].limit)
-                stop = (int)i;
-        }
-        if (stop < 0)
-            for (size_t i = 0; i < ck->n; i++)
-                sl_rl_redis_add(r, ck->key[i], ck->klen[i], ck->counters[i].expire_s,
-                                ck->ttl_s[i], 1);
+        int stop = sl_rl_redis_take(r, ck->counters, ck->ttl_s, ck->n, ck->now_ms / 1000);
         return finish(ck, stop);
     }
     if (!sl_rl_redis_available(r))

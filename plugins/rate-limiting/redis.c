@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "proxy/dns.h"
@@ -157,12 +158,7 @@ static void pending_free(pending_t *p)
 
 static uint64_t hash_key(const char *k, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)k[i];
-        h *= 1099511628211ull;
-    }
-    return h ^ (h >> 29);
+    return sl_hash_bytes(k, n);
 }
 
 static count_t *count_find(sl_rl_redis_t *r, const char *key, size_t klen, bool create,
@@ -193,10 +189,24 @@ static count_t *count_find(sl_rl_redis_t *r, const char *key, size_t klen, bool 
     return c;
 }
 
-int64_t sl_rl_redis_usage(sl_rl_redis_t *r, const char *key, size_t klen, int64_t expire_s)
+int sl_rl_redis_take(sl_rl_redis_t *r, sl_rl_counter_t *cs, const int64_t *ttl_s, size_t n,
+                     int64_t now_s)
 {
-    count_t *c = count_find(r, key, klen, false, expire_s, expire_s - 1);
-    return c ? c->base + c->delta + c->inflight : 0;
+    count_t *c[SL_RL_N_PERIODS];
+    int stop = -1;
+    for (size_t i = 0; i < n; i++) {
+        c[i] = count_find(r, cs[i].key, cs[i].klen, true, cs[i].expire_s, now_s);
+        c[i]->ttl_s = ttl_s[i];
+        cs[i].usage = c[i]->base + c[i]->delta + c[i]->inflight;
+        if (stop < 0 && cs[i].usage >= cs[i].limit)
+            stop = (int)i;
+    }
+    if (stop < 0) {
+        for (size_t i = 0; i < n; i++)
+            c[i]->delta++;
+        start_sync_timer(r);
+    }
+    return stop;
 }
 
 void sl_rl_redis_add(sl_rl_redis_t *r, const char *key, size_t klen, int64_t expire_s,

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "counters.h"
 #include "core/worker.h"
 
 typedef struct sl_rl_redis sl_rl_redis_t;
@@ -52,10 +53,13 @@ sl_rl_redis_op_t *sl_rl_redis_incr(sl_rl_redis_t *r, const char *const *keys,
 /* <cb> will not run (the request went away). */
 void sl_rl_redis_cancel(sl_rl_redis_op_t *op);
 
-/* Batched mode, and counts kept while Redis is away: the worker's view of a counter (the last
- * total Redis gave plus what this worker counted since), and adding to it (sent at the next
- * sync). <expire_s>: end of the counter's window (seconds since the epoch). */
-int64_t sl_rl_redis_usage(sl_rl_redis_t *r, const char *key, size_t klen, int64_t expire_s);
+/* Batched mode: the worker's view of the <n> counters <cs> (the last total Redis gave plus
+ * what this worker counted since) as usage; if every one is below its limit, one more for
+ * each (sent at the next sync) and -1, else the index of the first at its limit. */
+int sl_rl_redis_take(sl_rl_redis_t *r, sl_rl_counter_t *cs, const int64_t *ttl_s, size_t n,
+                     int64_t now_s);
+/* Counts kept while Redis is away (sent when it is back). <expire_s>: end of the counter's
+ * window (seconds since the epoch). */
 void sl_rl_redis_add(sl_rl_redis_t *r, const char *key, size_t klen, int64_t expire_s,
                      int64_t ttl_s, int64_t n);
 /* False once a sync failed, until one succeeds (batched mode's view of Redis' health). */
