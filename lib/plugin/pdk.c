@@ -7,6 +7,7 @@
 #include "config/model.h"
 #include "core/log.h"
 #include "http/conn.h"
+#include "http/errors.h"
 #include "http/headers.h"
 #include "plugin/chain.h"
 #include "plugin/plugin.h"
@@ -115,6 +116,40 @@ void sl_pdk_exit_message(sl_req_t *req, int status, const char *message)
     sl_pdk_exit(req, status, "application/json; charset=utf-8", hb.p, hb.len);
 }
 
+void sl_pdk_error(sl_req_t *req, int status, const char *message)
+{
+    /* kong.response.error: the body type follows Accept, JSON by default (kong-compat 3.8) */
+    sl_slice_t accept = sl_req_header(req, "accept");
+    int m = accept.p ? sl_mime_from_accept(accept) : -1;
+    if (m < 0)
+        m = SL_MIME_JSON;
+    size_t cap = 512 + 2 * strlen(message);
+    char *body = sl_arena_alloc(req->arena, cap);
+    size_t len = sl_err_body((sl_mime_t)m, message, req->id, body, cap);
+    const sl_settings_t *s = req->w->settings;
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, req->arena, 160);
+    if (s->headers & SL_HDR_RESPONSE_LATENCY) {
+        sl_hbuf_lit(&hb, "X-Kong-Response-Latency: ");
+        sl_hbuf_u64(&hb, (sl_now_ns() - req->start_ns) / 1000000);
+        sl_hbuf_lit(&hb, "\r\n");
+    }
+    if (s->headers & SL_HDR_REQUEST_ID) {
+        sl_hbuf_lit(&hb, "X-Kong-Request-Id: ");
+        sl_hbuf_append(&hb, req->id, 32);
+        sl_hbuf_lit(&hb, "\r\n");
+    }
+    sl_hbuf_append(&hb, "", 1);
+    sl_conn_respond(req->conn, status, NULL, sl_mime_content_type((sl_mime_t)m), hb.p, body, len);
+}
+
+void sl_pdk_set_upstream_query(sl_req_t *req, sl_slice_t query)
+{
+    req->query = sl_slice(sl_arena_strndup(req->arena, query.p ? query.p : "", query.len),
+                          query.len);
+    req->has_query = query.len > 0;
+}
+
 static void phase_failed(sl_req_t *req, const char *plugin, const char *phase)
 {
     sl_log(SL_LOG_ERROR, "plugin %s failed in the %s phase", plugin, phase);
@@ -137,21 +172,38 @@ bool sl_pdk_run_rewrite(sl_req_t *req, const sl_plugin_chain_t *chain)
     return true;
 }
 
+/* After a plugin of the access phase is done: if it made the request some consumer's, the
+ * plugins after it resolve with that consumer's scopes too (Kong's collecting phase), and
+ * header_filter and log later see the same instances. */
+static void rescope(sl_req_t *req)
+{
+    const sl_plugin_chain_t *ch = req->chain;
+    if (ch == NULL || req->consumer == ch->consumer || !(ch->base ? ch->base : ch)->has_cscope)
+        return;
+    const sl_plugin_chain_t *merged =
+        sl_plugin_chain_for_consumer(ch, req->phase_next, req->consumer, req->arena);
+    if (merged)
+        req->chain = merged;
+}
+
 /* Runs access callbacks from req->phase_next on. */
 static sl_phase_result_t access_from(sl_req_t *req)
 {
-    const sl_plugin_chain_t *ch = req->chain;
-    while (ch && req->phase_next < ch->n) {
-        const sl_plugin_instance_t *pi = ch->v[req->phase_next++];
+    while (req->chain && req->phase_next < req->chain->n) {
+        const sl_plugin_instance_t *pi = req->chain->v[req->phase_next++];
         if (pi->desc->access == NULL)
             continue;
         sl_phase_result_t r = pi->desc->access(req, pi->conf);
-        if (r == SL_CONTINUE)
+        if (r == SL_CONTINUE) {
+            rescope(req);
             continue;
+        }
         if (r == SL_ERROR) {
             phase_failed(req, pi->name, "access");
             return SL_RESPONDED;
         }
+        if (r == SL_RESPONDED)
+            rescope(req); /* the rest still log */
         return r; /* SL_RESPONDED or SL_AGAIN */
     }
     return SL_CONTINUE;
@@ -181,6 +233,7 @@ void sl_pdk_resume(sl_req_t *req, sl_phase_result_t result)
         phase_failed(req, ch->v[req->phase_next - 1]->name, "access");
         return;
     }
+    rescope(req);
     if (access_from(req) == SL_CONTINUE)
         req->access_next(req);
 }
