@@ -7,8 +7,10 @@
 #   --rounds N     interleaved rounds (default 3, or $ROUNDS)
 #   --duration D   measured wrk run per figure, wrk syntax (default 10s, or $DURATION)
 #   --sluice PATH  gateway binary (default build/sluice)
-#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,nginx,haproxy
-#                  (default: all; sluice-log is sluice with its access log written to a file)
+#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,sluice-keyauth,nginx,
+#                  haproxy (default: all; sluice-log is sluice with its access log written to a
+#                  file; sluice-keyauth is sluice with key-auth on every request, the key in an
+#                  `apikey` header among 10,000 credentials)
 #   --out FILE     also write the report to FILE
 #   --scenarios L  comma-separated subset of: keepalive-50,keepalive-256,close-50 (default: all)
 # Environment: WARMUP (default 2s, wrk run before each measurement), PROXY_CPU (default 0),
@@ -39,7 +41,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 SLUICE=$root/build/sluice
 ONLY=direct,sluice,nginx,haproxy
 OUT=""
-ALL_TARGETS="direct sluice sluice-log nginx haproxy"
+ALL_TARGETS="direct sluice sluice-log sluice-keyauth nginx haproxy"
 # Scenarios, in order: NAME:CONNECTIONS:EXTRA_REQUEST_HEADER
 SCENARIOS=("keepalive-50:50:" "keepalive-256:256:" "close-50:50:Connection: close")
 
@@ -181,7 +183,7 @@ PY
 base=$(find_ports) || die "no 8 free consecutive ports on 127.0.0.1"
 UPSTREAM_PORT=$base
 declare -A PORT=([direct]=$base [sluice]=$((base + 1)) [nginx]=$((base + 2)) [haproxy]=$((base + 3))
-                [sluice-log]=$((base + 5)))
+                [sluice-log]=$((base + 5)) [sluice-keyauth]=$((base + 6)))
 SLUICE_ADMIN_PORT=$((base + 4))
 
 # --- configs ---------------------------------------------------------------------------------
@@ -238,9 +240,11 @@ start_server() {   # start_server NAME PORT LOG CPU COMMAND...: sets SERVER_PID;
 }
 
 UPSTREAM_BODY=""
-check_answer() {   # check_answer PORT: the upstream's body comes back with 200, else prints why
-    local code body
-    body=$(curl -s --max-time 5 -o - -w '\n%{http_code}' "http://127.0.0.1:$1/bench" 2>/dev/null) || true
+check_answer() {   # check_answer PORT [CURL_ARGS...]: the upstream's body comes back with 200,
+                   # else prints why
+    local code body port=$1
+    shift
+    body=$(curl -s --max-time 5 "$@" -o - -w '\n%{http_code}' "http://127.0.0.1:$port/bench" 2>/dev/null) || true
     code=${body##*$'\n'}
     body=${body%$'\n'*}
     if [ "$code" != 200 ]; then
@@ -252,6 +256,22 @@ check_answer() {   # check_answer PORT: the upstream's body comes back with 200,
         return 1
     fi
 }
+
+# keyauth_consumers IN OUT: IN followed by 10,000 consumers with one key each (bench-key-N);
+# requests use bench-key-4242, so the lookup is in a realistically filled index.
+keyauth_consumers() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+src, out = sys.argv[1:]
+with open(out, "w") as f:
+    f.write(open(src).read())
+    f.write("consumers:\n")
+    for i in range(10000):
+        f.write("  - username: bench-%d\n    keyauth_credentials:\n      - key: bench-key-%d\n"
+                % (i, i))
+PY
+}
+KEYAUTH_HEADER="apikey: bench-key-4242"
 
 start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets SERVER_PID
     local t=$1 conns=$2 dir=$3
@@ -265,8 +285,13 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
             render "$here/haproxy.cfg.in" "$dir/haproxy.cfg" "$dir" "${PORT[haproxy]}"
             start_server haproxy "${PORT[haproxy]}" "$dir/out.log" "$PROXY_CPU" \
                 haproxy -db -f "$dir/haproxy.cfg" ;;
-        sluice|sluice-log)
-            render "$here/sluice.yml.in" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
+        sluice|sluice-log|sluice-keyauth)
+            if [ "$t" = sluice-keyauth ]; then
+                render "$here/sluice-keyauth.yml.in" "$dir/sluice.yml.head" "$dir" "${PORT[$t]}"
+                keyauth_consumers "$dir/sluice.yml.head" "$dir/sluice.yml"
+            else
+                render "$here/sluice.yml.in" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
+            fi
             # Same limits as the nginx config: no access log (sluice-log: Kong's default
             # access log line to a file), a connection is never closed for its request count,
             # an upstream pool as large as the client concurrency.
@@ -329,6 +354,8 @@ measure() {   # measure ROUND SCENARIO CONNS HEADER TARGET
     mkdir -p "$dir"
     wrkout=$dir/wrk.txt
     if [ -n "$header" ]; then hdr=(-H "$header"); fi
+    local -a check=()
+    if [ "$t" = sluice-keyauth ]; then hdr+=(-H "$KEYAUTH_HEADER"); check=(-H "$KEYAUTH_HEADER"); fi
     log "round $round/$ROUNDS  $scen  $t"
     pid=""
     if [ "$t" != direct ]; then
@@ -339,7 +366,7 @@ measure() {   # measure ROUND SCENARIO CONNS HEADER TARGET
         fi
         pid=$SERVER_PID
     fi
-    if ! why=$(check_answer "${PORT[$t]}"); then
+    if ! why=$(check_answer "${PORT[$t]}" "${check[@]}"); then
         log "$t $why"
         printf '%s\t%s\t%s\tfailed\t\t\t\t%s\n' "$round" "$scen" "$t" "$why" >>"$results"
         [ -n "$pid" ] && { stop_pid "$pid"; forget_pid "$pid"; }
