@@ -6,13 +6,19 @@
 
 #include <string.h>
 
+extern const sl_plugin_desc_t sl_plugin_acl;
+extern const sl_plugin_desc_t sl_plugin_basic_auth;
 extern const sl_plugin_desc_t sl_plugin_correlation_id;
+extern const sl_plugin_desc_t sl_plugin_key_auth;
 extern const sl_plugin_desc_t sl_plugin_rate_limiting;
 extern const sl_plugin_desc_t sl_plugin_request_size_limiting;
 extern const sl_plugin_desc_t sl_plugin_request_termination;
 
 const sl_plugin_desc_t *const sl_plugin_registry[] = {
+    &sl_plugin_acl,
+    &sl_plugin_basic_auth,
     &sl_plugin_correlation_id,
+    &sl_plugin_key_auth,
     &sl_plugin_rate_limiting,
     &sl_plugin_request_size_limiting,
     &sl_plugin_request_termination,

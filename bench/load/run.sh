@@ -7,12 +7,14 @@
 #   --rounds N     interleaved rounds (default 3, or $ROUNDS)
 #   --duration D   measured wrk run per figure, wrk syntax (default 10s, or $DURATION)
 #   --sluice PATH  gateway binary (default build/sluice)
-#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,sluice-rl,
-#                  sluice-rl-redis,nginx,haproxy (default: direct,sluice,nginx,haproxy;
-#                  sluice-log is sluice with its access log written to a file; sluice-rl has
-#                  rate-limiting policy local on every request, sluice-rl-redis policy redis
-#                  with sync_rate 1 against a redis-server on the load CPU; both with limits
-#                  no run reaches, so every request is counted and passes)
+#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,sluice-keyauth,
+#                  sluice-rl,sluice-rl-redis,nginx,haproxy (default: direct,sluice,nginx,
+#                  haproxy; sluice-log is sluice with its access log written to a file;
+#                  sluice-keyauth is sluice with key-auth on every request, the key in an
+#                  `apikey` header among 10,000 credentials; sluice-rl has rate-limiting policy
+#                  local on every request, sluice-rl-redis policy redis with sync_rate 1 against
+#                  a redis-server on the load CPU; both with limits no run reaches, so every
+#                  request is counted and passes)
 #   --out FILE     also write the report to FILE
 #   --scenarios L  comma-separated subset of: keepalive-50,keepalive-256,close-50 (default: all)
 # Environment: WARMUP (default 2s, wrk run before each measurement), PROXY_CPU (default 0),
@@ -43,7 +45,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 SLUICE=$root/build/sluice
 ONLY=direct,sluice,nginx,haproxy
 OUT=""
-ALL_TARGETS="direct sluice sluice-log sluice-rl sluice-rl-redis nginx haproxy"
+ALL_TARGETS="direct sluice sluice-log sluice-keyauth sluice-rl sluice-rl-redis nginx haproxy"
 # Scenarios, in order: NAME:CONNECTIONS:EXTRA_REQUEST_HEADER
 SCENARIOS=("keepalive-50:50:" "keepalive-256:256:" "close-50:50:Connection: close")
 
@@ -185,8 +187,9 @@ PY
 base=$(find_ports) || die "no 12 free consecutive ports on 127.0.0.1"
 UPSTREAM_PORT=$base
 declare -A PORT=([direct]=$base [sluice]=$((base + 1)) [nginx]=$((base + 2)) [haproxy]=$((base + 3))
-                [sluice-log]=$((base + 5)) [sluice-rl]=$((base + 6)) [sluice-rl-redis]=$((base + 7)))
-REDIS_PORT=$((base + 8))
+                [sluice-log]=$((base + 5)) [sluice-keyauth]=$((base + 6)) [sluice-rl]=$((base + 7))
+                [sluice-rl-redis]=$((base + 8)))
+REDIS_PORT=$((base + 9))
 SLUICE_ADMIN_PORT=$((base + 4))
 
 # --- configs ---------------------------------------------------------------------------------
@@ -243,9 +246,11 @@ start_server() {   # start_server NAME PORT LOG CPU COMMAND...: sets SERVER_PID;
 }
 
 UPSTREAM_BODY=""
-check_answer() {   # check_answer PORT: the upstream's body comes back with 200, else prints why
-    local code body
-    body=$(curl -s --max-time 5 -o - -w '\n%{http_code}' "http://127.0.0.1:$1/bench" 2>/dev/null) || true
+check_answer() {   # check_answer PORT [CURL_ARGS...]: the upstream's body comes back with 200,
+                   # else prints why
+    local code body port=$1
+    shift
+    body=$(curl -s --max-time 5 "$@" -o - -w '\n%{http_code}' "http://127.0.0.1:$port/bench" 2>/dev/null) || true
     code=${body##*$'\n'}
     body=${body%$'\n'*}
     if [ "$code" != 200 ]; then
@@ -257,6 +262,22 @@ check_answer() {   # check_answer PORT: the upstream's body comes back with 200,
         return 1
     fi
 }
+
+# keyauth_consumers IN OUT: IN followed by 10,000 consumers with one key each (bench-key-N);
+# requests use bench-key-4242, so the lookup is in a realistically filled index.
+keyauth_consumers() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+src, out = sys.argv[1:]
+with open(out, "w") as f:
+    f.write(open(src).read())
+    f.write("consumers:\n")
+    for i in range(10000):
+        f.write("  - username: bench-%d\n    keyauth_credentials:\n      - key: bench-key-%d\n"
+                % (i, i))
+PY
+}
+KEYAUTH_HEADER="apikey: bench-key-4242"
 
 start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets SERVER_PID
     local t=$1 conns=$2 dir=$3
@@ -270,8 +291,13 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
             render "$here/haproxy.cfg.in" "$dir/haproxy.cfg" "$dir" "${PORT[haproxy]}"
             start_server haproxy "${PORT[haproxy]}" "$dir/out.log" "$PROXY_CPU" \
                 haproxy -db -f "$dir/haproxy.cfg" ;;
-        sluice|sluice-log|sluice-rl|sluice-rl-redis)
-            render "$here/sluice.yml.in" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
+        sluice|sluice-log|sluice-keyauth|sluice-rl|sluice-rl-redis)
+            if [ "$t" = sluice-keyauth ]; then
+                render "$here/sluice-keyauth.yml.in" "$dir/sluice.yml.head" "$dir" "${PORT[$t]}"
+                keyauth_consumers "$dir/sluice.yml.head" "$dir/sluice.yml"
+            else
+                render "$here/sluice.yml.in" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
+            fi
             case $t in
                 sluice-rl) printf '%s\n' "plugins:" "  - name: rate-limiting" \
                     "    config: { second: 1000000000, hour: 1000000000000, policy: local }" \
@@ -343,6 +369,8 @@ measure() {   # measure ROUND SCENARIO CONNS HEADER TARGET
     mkdir -p "$dir"
     wrkout=$dir/wrk.txt
     if [ -n "$header" ]; then hdr=(-H "$header"); fi
+    local -a check=()
+    if [ "$t" = sluice-keyauth ]; then hdr+=(-H "$KEYAUTH_HEADER"); check=(-H "$KEYAUTH_HEADER"); fi
     log "round $round/$ROUNDS  $scen  $t"
     pid=""
     if [ "$t" != direct ]; then
@@ -353,7 +381,7 @@ measure() {   # measure ROUND SCENARIO CONNS HEADER TARGET
         fi
         pid=$SERVER_PID
     fi
-    if ! why=$(check_answer "${PORT[$t]}"); then
+    if ! why=$(check_answer "${PORT[$t]}" "${check[@]}"); then
         log "$t $why"
         printf '%s\t%s\t%s\tfailed\t\t\t\t%s\n' "$round" "$scen" "$t" "$why" >>"$results"
         [ -n "$pid" ] && { stop_pid "$pid"; forget_pid "$pid"; }
@@ -398,7 +426,7 @@ fi
 
 read -r -a tlist <<<"$targets"
 nt=${#tlist[@]}
-log "ports 127.0.0.1:$base-$((base + 8)); proxy on CPU $PROXY_CPU, upstream and wrk on CPU $LOAD_CPU"
+log "ports 127.0.0.1:$base-$((base + 9)); proxy on CPU $PROXY_CPU, upstream and wrk on CPU $LOAD_CPU"
 log "targets: $targets; $ROUNDS round(s) of ${DURATION} (+${WARMUP} warm-up) per figure"
 for round in $(seq "$ROUNDS"); do
     while IFS=: read -r scen conns header; do

@@ -85,6 +85,17 @@ void sl_ent_plugin_build(sl_loader_t *ld, sl_ent_t *e)
                       "plugin '%.200s' not enabled; sluice does not implement it yet", p->name);
         return;
     }
+    if (p->desc->no_consumer) {
+        /* typedefs.no_consumer: the field must be null, nested under a consumer included */
+        const sl_node_t *c = sl_node_map_get(e->node, "consumer");
+        if (!sl_node_is_null(c))
+            sl_loader_err(ld, c, "value must be null (plugin '%s' cannot be scoped to a "
+                                 "consumer)", p->name);
+        else if (e->parent && e->parent->kind == SL_ENT_CONSUMER)
+            sl_loader_err(ld, sl_node_map_get(e->node, "name"),
+                          "consumer: value must be null (plugin '%s' cannot be scoped to a "
+                          "consumer)", p->name);
+    }
     if (p->desc->parse != NULL)
         p->conf = p->desc->parse(sl_node_is_null(config) ? NULL : config, &ld->cfg->arena,
                                  ld->diag);

@@ -4,14 +4,20 @@
  * wins (Kong: route+service, route, service, global), and the chain is sorted by priority,
  * highest first (kong/runloop/plugins_iterator.lua). Nothing is sorted per request.
  *
- * Consumer-scoped instances apply only once a consumer is known, after authentication;
- * sluice has no authentication plugin yet, so they are left out of the chains.
+ * Consumer-scoped instances apply only once a consumer is known, to the plugins that run
+ * after the one that authenticated (Kong's collecting access phase). The compiler files
+ * them, per route, in up to three tables (route-level, the route's service's, and the
+ * consumer-only ones), each sorted by consumer then chain order; when the access phase sees
+ * a new consumer, sl_plugin_chain_for_consumer merges that consumer's instances into the rest
+ * of the chain, in the request arena. A route without consumer-scoped instances pays
+ * nothing.
  *
  * Thread: built by the snapshot compiler; read by every worker.
  */
 #ifndef SL_PLUGIN_CHAIN_H
 #define SL_PLUGIN_CHAIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/model.h"
@@ -26,10 +32,24 @@ enum {
     SL_PHASE_LOG = 1 << 4,
 };
 
+/* Consumer-scoped instances of one scope level, sorted by consumer, then chain order. */
+typedef struct sl_plugin_ctab {
+    const sl_plugin_instance_t **v;
+    size_t n;
+} sl_plugin_ctab_t;
+
 struct sl_plugin_chain {
     const sl_plugin_instance_t **v; /* priority order */
     size_t n;
     unsigned phases;                /* SL_PHASE_* */
+    /* consumer-scoped instances that may join this route's chain: route-level (route, or
+     * route and service), service-level, consumer-only; NULL or empty when none */
+    const sl_plugin_ctab_t *ctab[3];
+    bool has_cscope;                /* some ctab is not empty */
+    /* a chain merged for a consumer (request arena): the route's chain it came from and
+     * the consumer; NULL in compiled chains */
+    const struct sl_plugin_chain *base;
+    const sl_consumer_t *consumer;
 };
 typedef struct sl_plugin_chain sl_plugin_chain_t;
 
@@ -38,5 +58,15 @@ typedef struct sl_plugin_chain sl_plugin_chain_t;
  * allocating in <arena>. */
 void sl_plugin_chains_build(const sl_config_t *cfg, sl_arena_t *arena, sl_plugin_chain_t *chains,
                             sl_plugin_chain_t *global);
+
+/* Worker: the chain a request on <cur> continues with once <consumer> is known, the first
+ * <ran> instances of <cur> having run: those, then for every later plugin the most specific
+ * instance including <consumer>'s scopes (Kong: route+service+consumer, route+consumer,
+ * service+consumer, route+service, consumer, route, service, global), allocated in <arena>.
+ * NULL when nothing changes (no instance for <consumer>, or <consumer> is the one <cur> was
+ * merged for). <ran> is at least 1. */
+const sl_plugin_chain_t *sl_plugin_chain_for_consumer(const sl_plugin_chain_t *cur, size_t ran,
+                                                      const sl_consumer_t *consumer,
+                                                      sl_arena_t *arena);
 
 #endif

@@ -119,6 +119,13 @@ void sl_pdk_exit_message(sl_req_t *req, int status, const char *message)
     sl_pdk_exit(req, status, "application/json; charset=utf-8", hb.p, hb.len);
 }
 
+void sl_pdk_set_upstream_query(sl_req_t *req, sl_slice_t query)
+{
+    req->query = sl_slice(sl_arena_strndup(req->arena, query.p ? query.p : "", query.len),
+                          query.len);
+    req->has_query = query.len > 0;
+}
+
 static void phase_failed(sl_req_t *req, const char *plugin, const char *phase)
 {
     sl_log(SL_LOG_ERROR, "plugin %s failed in the %s phase", plugin, phase);
@@ -127,6 +134,7 @@ static void phase_failed(sl_req_t *req, const char *plugin, const char *phase)
 
 void sl_pdk_error(sl_req_t *req, int status, const char *message)
 {
+    /* the body type follows Accept, JSON by default (kong-compat 3.8) */
     sl_slice_t accept = sl_req_header(req, "accept");
     int m = accept.p ? sl_mime_from_accept(accept) : -1;
     if (m < 0)
@@ -153,21 +161,38 @@ bool sl_pdk_run_rewrite(sl_req_t *req, const sl_plugin_chain_t *chain)
     return true;
 }
 
+/* After a plugin of the access phase is done: if it made the request some consumer's, the
+ * plugins after it resolve with that consumer's scopes too (Kong's collecting phase), and
+ * header_filter and log later see the same instances. */
+static void rescope(sl_req_t *req)
+{
+    const sl_plugin_chain_t *ch = req->chain;
+    if (ch == NULL || req->consumer == ch->consumer || !(ch->base ? ch->base : ch)->has_cscope)
+        return;
+    const sl_plugin_chain_t *merged =
+        sl_plugin_chain_for_consumer(ch, req->phase_next, req->consumer, req->arena);
+    if (merged)
+        req->chain = merged;
+}
+
 /* Runs access callbacks from req->phase_next on. */
 static sl_phase_result_t access_from(sl_req_t *req)
 {
-    const sl_plugin_chain_t *ch = req->chain;
-    while (ch && req->phase_next < ch->n) {
-        const sl_plugin_instance_t *pi = ch->v[req->phase_next++];
+    while (req->chain && req->phase_next < req->chain->n) {
+        const sl_plugin_instance_t *pi = req->chain->v[req->phase_next++];
         if (pi->desc->access == NULL)
             continue;
         sl_phase_result_t r = pi->desc->access(req, pi->conf);
-        if (r == SL_CONTINUE)
+        if (r == SL_CONTINUE) {
+            rescope(req);
             continue;
+        }
         if (r == SL_ERROR) {
             phase_failed(req, pi->name, "access");
             return SL_RESPONDED;
         }
+        if (r == SL_RESPONDED)
+            rescope(req); /* the rest still log */
         return r; /* SL_RESPONDED or SL_AGAIN */
     }
     return SL_CONTINUE;
@@ -197,6 +222,7 @@ void sl_pdk_resume(sl_req_t *req, sl_phase_result_t result)
         phase_failed(req, ch->v[req->phase_next - 1]->name, "access");
         return;
     }
+    rescope(req);
     if (access_from(req) == SL_CONTINUE)
         req->access_next(req);
 }

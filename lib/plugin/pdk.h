@@ -41,9 +41,16 @@ void sl_pdk_authenticate(sl_req_t *req, const sl_consumer_t *consumer, const cha
 /* kong.response.exit with a message: <status> and the compact JSON {"message":"<message>"}
  * (no request_id, whatever the Accept header says). */
 void sl_pdk_exit_message(sl_req_t *req, int status, const char *message);
-/* kong.response.error: <status> with Kong's error template for <message> (JSON with the
- * request id, or the format the Accept header asks for). */
+/* kong.response.error: <status> and <message> in Kong's error template, its type from the
+ * Accept header (JSON by default, with the request id). Headers added before with
+ * sl_pdk_add_response_header (WWW-Authenticate) go with it. */
 void sl_pdk_error(sl_req_t *req, int status, const char *message);
+
+/* kong.service.request.set_query: the upstream request carries <query> (raw, without '?';
+ * copied; empty: no query) instead of the client's. Plugins later in the chain read the new
+ * one. */
+void sl_pdk_set_upstream_query(sl_req_t *req, sl_slice_t query);
+
 /* kong.response.exit with a body: <status>, <content_type> (NULL: none) and <body>. */
 void sl_pdk_exit(sl_req_t *req, int status, const char *content_type, const char *body,
                  size_t len);

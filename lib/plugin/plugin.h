@@ -35,6 +35,9 @@ typedef struct sl_plugin_desc {
     const char *name;  /* Kong's name, e.g. "rate-limiting" */
     int priority;      /* Kong's PRIORITY: higher runs first */
     const char *version;
+    /* Kong's `consumer = typedefs.no_consumer` (authentication and ACL plugins): an instance
+     * scoped to a consumer is refused at load. */
+    bool no_consumer;
 
     /* Parses <config> (may be NULL when the entity has no config) into a typed struct
      * allocated in <arena>. Reports problems with sl_diag_add at node positions and returns

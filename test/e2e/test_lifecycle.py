@@ -187,8 +187,8 @@ class TestInvalidConfig(LifecycleBase):
     def test_plugins_entry_is_a_load_error(self):
         text = ('_format_version: "3.0"\n'
                 'plugins:\n'
-                '  - name: rate-limiting\n'
-                '    config: { minute: 5, policy: local }\n')
+                '  - name: aws-lambda\n'
+                '    config: { function_name: f }\n')
         p, path, port, _ = self.start_bad(text)
         self.assertEqual(p.returncode, 1, p.stderr.decode())
         self.assertRegex(p.stderr.decode(), r"(?m)^%s:\d+:\d+: " % re.escape(path))
