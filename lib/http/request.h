@@ -105,6 +105,15 @@ typedef struct sl_req {
      * the client's of the same name) and headers added to the response */
     sl_header_t *up_set, *resp_add;
     size_t n_up_set, n_resp_add;
+    /* response header names plugins set or cleared: the upstream's of these names are
+     * dropped (kong.response.set_header / clear_header) */
+    sl_slice_t *resp_drop;
+    size_t n_resp_drop;
+    /* the upstream response's headers during the header_filter phase (proxied only) */
+    const sl_header_t *up_resp_headers;
+    size_t n_up_resp_headers;
+    /* per-request plugin state, one slot per registry entry (plugin/pdk.h sl_pdk_ctx) */
+    void **plugin_ctx;
 
     /* the client address (sl_req_client_ip), worked out on first use */
     bool client_done;

@@ -634,6 +634,14 @@ static bool skip_response_header(sl_slice_t name, const sl_conn_tokens_t *tok, b
 
 /* Builds the client's response head from the upstream's; returns what llhttp expects from
  * on_headers_complete (0, or 1 for "no body"). */
+static bool dropped_by_plugin(const sl_req_t *req, sl_slice_t name)
+{
+    for (size_t i = 0; i < req->n_resp_drop; i++)
+        if (sl_slice_ieq(name, req->resp_drop[i].p, req->resp_drop[i].len))
+            return true;
+    return false;
+}
+
 static int r_on_headers_complete(llhttp_t *rp)
 {
     sl_proxy_t *p = rp->data;
@@ -679,6 +687,8 @@ static int r_on_headers_complete(llhttp_t *rp)
     p->upgrade_ok = upgrade;
     req->status = status;
     req->upstream_status = status;
+    req->up_resp_headers = hs;
+    req->n_up_resp_headers = n_hs;
     if (req->chain && (req->chain->phases & SL_PHASE_HEADER_FILTER))
         sl_pdk_run_header_filter(req);
 
@@ -715,6 +725,8 @@ static int r_on_headers_complete(llhttp_t *rp)
         if (SL_SLICE_IEQ_LIT(name, "content-length") && p->framing != FR_LENGTH &&
             !req->is_head && status != 304)
             continue;
+        if (req->n_resp_drop && dropped_by_plugin(req, name))
+            continue; /* a plugin set or cleared it (sl_pdk_set_response_header) */
         if (name.len == 4 && SL_SLICE_IEQ_LIT(name, "date"))
             has_date = true;
         else if (name.len == 6 && SL_SLICE_IEQ_LIT(name, "server"))
@@ -770,6 +782,8 @@ static int r_on_headers_complete(llhttp_t *rp)
     sl_hbuf_lit(&hb, "\r\n");
     if (close)
         p->conn->close_after = true;
+    req->up_resp_headers = NULL; /* they point into the upstream's read buffer */
+    req->n_up_resp_headers = 0;
     req->head_out = hb.len;
     out_push(p, hb.p, hb.len);
     p->head_queued = true;
