@@ -1,6 +1,7 @@
 /* The plugin development kit and the phase runners (see pdk.h). */
 #include "plugin/pdk.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,13 +98,13 @@ sl_slice_t sl_pdk_response_header(const sl_req_t *req, const char *name)
 
 void **sl_pdk_ctx(sl_req_t *req, const sl_plugin_desc_t *desc)
 {
-    static size_t n_plugins; /* the registry is constant: counted once, same on every thread */
-    if (n_plugins == 0)
-        while (sl_plugin_registry[n_plugins])
-            n_plugins++;
-    size_t i = 0;
-    while (i < n_plugins && sl_plugin_registry[i] != desc)
-        i++;
+    /* a few dozen pointers at most: one pass finds the slot and the count */
+    size_t n_plugins = 0, i = SIZE_MAX;
+    for (; sl_plugin_registry[n_plugins]; n_plugins++)
+        if (sl_plugin_registry[n_plugins] == desc)
+            i = n_plugins;
+    if (i == SIZE_MAX)
+        i = n_plugins;
     if (req->plugin_ctx == NULL)
         req->plugin_ctx = sl_arena_calloc(req->arena, n_plugins + 1, sizeof(void *));
     return &req->plugin_ctx[i]; /* an unregistered desc shares the spare last slot */
