@@ -9,19 +9,25 @@
 extern const sl_plugin_desc_t sl_plugin_acl;
 extern const sl_plugin_desc_t sl_plugin_basic_auth;
 extern const sl_plugin_desc_t sl_plugin_correlation_id;
+extern const sl_plugin_desc_t sl_plugin_cors;
+extern const sl_plugin_desc_t sl_plugin_ip_restriction;
 extern const sl_plugin_desc_t sl_plugin_key_auth;
 extern const sl_plugin_desc_t sl_plugin_rate_limiting;
 extern const sl_plugin_desc_t sl_plugin_request_size_limiting;
 extern const sl_plugin_desc_t sl_plugin_request_termination;
+extern const sl_plugin_desc_t sl_plugin_security_headers;
 
 const sl_plugin_desc_t *const sl_plugin_registry[] = {
     &sl_plugin_acl,
     &sl_plugin_basic_auth,
     &sl_plugin_correlation_id,
+    &sl_plugin_cors,
+    &sl_plugin_ip_restriction,
     &sl_plugin_key_auth,
     &sl_plugin_rate_limiting,
     &sl_plugin_request_size_limiting,
     &sl_plugin_request_termination,
+    &sl_plugin_security_headers,
     NULL,
 };
 

@@ -96,7 +96,16 @@ void sl_ent_plugin_build(sl_loader_t *ld, sl_ent_t *e)
                           "consumer: value must be null (plugin '%s' cannot be scoped to a "
                           "consumer)", p->name);
     }
-    if (p->desc->parse != NULL)
-        p->conf = p->desc->parse(sl_node_is_null(config) ? NULL : config, &ld->cfg->arena,
+    if (p->desc->parse != NULL) {
+        /* no config: an empty record where it would be, so that a plugin that needs a
+         * field can say so at a position */
+        const sl_node_t *at = config ? config : e->node;
+        sl_node_t *empty = sl_arena_calloc(&ld->cfg->arena, 1, sizeof(*empty));
+        empty->kind = SL_NODE_MAP;
+        empty->line = at->line;
+        empty->col = at->col;
+        empty->str = "";
+        p->conf = p->desc->parse(sl_node_is_null(config) ? empty : config, &ld->cfg->arena,
                                  ld->diag);
+    }
 }

@@ -47,6 +47,7 @@ void sl_settings_defaults(sl_settings_t *s)
     s->dns_cache_ttl_ms = 30000;
     s->drain_timeout_ms = 10000;
     s->log_level = "notice";
+    s->real_ip_header = "X-Real-IP";
 }
 
 void sl_settings_free(sl_settings_t *s)
@@ -55,6 +56,9 @@ void sl_settings_free(sl_settings_t *s)
         free(s->owned[i]);
         s->owned[i] = NULL;
     }
+    free(s->trusted_ips);
+    s->trusted_ips = NULL;
+    s->n_trusted_ips = 0;
 }
 
 static char *trim(char *s)
@@ -252,6 +256,49 @@ int sl_settings_parse_headers(const char *text, unsigned *out)
     return 0;
 }
 
+int sl_settings_parse_trusted_ips(const char *text, sl_cidr_t **out, size_t *n, char *err,
+                                  size_t errlen)
+{
+    size_t cap = 1;
+    for (const char *p = text; *p; p++)
+        cap += *p == ',';
+    sl_cidr_t *v = sl_xmalloc(cap * sizeof(*v));
+    size_t count = 0;
+    const char *p = text;
+    for (;;) {
+        const char *e = p + strcspn(p, ",");
+        const char *a = p, *b = e;
+        while (a < b && isspace((unsigned char)*a))
+            a++;
+        while (b > a && isspace((unsigned char)b[-1]))
+            b--;
+        if (b - a >= 5 && strncmp(a, "unix:", 5) == 0) {
+            snprintf(err, errlen, "'unix:' is not supported: sluice listens on no unix socket");
+            goto fail;
+        }
+        if (b > a && sl_cidr_parse(a, (size_t)(b - a), &v[count]) != 0) {
+            snprintf(err, errlen, "'%.*s' is not an IP address or CIDR range", (int)(b - a), a);
+            goto fail;
+        }
+        if (b > a)
+            count++;
+        if (*e == '\0')
+            break;
+        p = e + 1;
+    }
+    if (count == 0) {
+        free(v);
+        v = NULL;
+    }
+    *out = v;
+    *n = count;
+    return 0;
+
+fail:
+    free(v);
+    return -1;
+}
+
 /* First set variable among <names> (NULL-terminated); sets *<which> to its name. */
 static const char *env_first(const char *const *names, const char **which)
 {
@@ -279,7 +326,8 @@ static const char *const kong_known[] = {
     "KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE", "KONG_NGINX_HTTP_KEEPALIVE_REQUESTS",
     "KONG_UPSTREAM_KEEPALIVE_POOL_SIZE", "KONG_UPSTREAM_KEEPALIVE_MAX_REQUESTS",
     "KONG_DATABASE", "KONG_NGINX_DAEMON", "KONG_PROXY_ACCESS_LOG", "KONG_ADMIN_ACCESS_LOG",
-    "KONG_PROXY_ERROR_LOG", "KONG_ADMIN_ERROR_LOG", "KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT", NULL,
+    "KONG_PROXY_ERROR_LOG", "KONG_ADMIN_ERROR_LOG", "KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT",
+    "KONG_TRUSTED_IPS", "KONG_REAL_IP_HEADER", "KONG_REAL_IP_RECURSIVE", NULL,
 };
 
 /* A compose file written for kong:latest carries Kong settings sluice may not have yet: say
@@ -393,6 +441,36 @@ int sl_settings_from_env(sl_settings_t *s)
             goto bad;
         }
         s->error_default_type = t;
+    }
+    if ((v = env_first(ENV("SLUICE_TRUSTED_IPS", "KONG_TRUSTED_IPS"), &name))) {
+        free(s->trusted_ips);
+        s->trusted_ips = NULL;
+        s->n_trusted_ips = 0;
+        if (sl_settings_parse_trusted_ips(v, &s->trusted_ips, &s->n_trusted_ips, err,
+                                          sizeof(err)) != 0)
+            goto bad;
+    }
+    if ((v = env_first(ENV("SLUICE_REAL_IP_HEADER", "KONG_REAL_IP_HEADER"), &name))) {
+        if (strcmp(v, "proxy_protocol") == 0) {
+            snprintf(err, sizeof(err), "the PROXY protocol is not supported by sluice yet: "
+                                       "name a header such as X-Forwarded-For");
+            goto bad;
+        }
+        if (v[strcspn(v, " \t\r\n:,;\"()<>@[]{}/?=\\")] != '\0') {
+            snprintf(err, sizeof(err), "expected a header name");
+            goto bad;
+        }
+        s->real_ip_header = v;
+    }
+    if ((v = env_first(ENV("SLUICE_REAL_IP_RECURSIVE", "KONG_REAL_IP_RECURSIVE"), &name))) {
+        if (strcmp(v, "on") == 0) {
+            s->real_ip_recursive = true;
+        } else if (strcmp(v, "off") == 0) {
+            s->real_ip_recursive = false;
+        } else {
+            snprintf(err, sizeof(err), "expected 'on' or 'off'");
+            goto bad;
+        }
     }
 
     struct {

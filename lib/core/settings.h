@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "core/cidr.h"
+
 #define SL_MAX_LISTENERS 8
 
 typedef struct sl_listen {
@@ -68,6 +70,13 @@ typedef struct sl_settings {
     const char *admin_access_log;  /* path, or NULL when off */
     const char *error_log;         /* path, or NULL for stderr */
     int access_log_format;         /* sl_alog_format_t */
+
+    /* trusted proxies (Kong's trusted_ips, real_ip_header, real_ip_recursive; nginx's
+     * realip module): a request from one of these may name its client (http/realip.h) */
+    sl_cidr_t *trusted_ips;        /* heap, freed by sl_settings_free; NULL when none */
+    size_t n_trusted_ips;
+    const char *real_ip_header;    /* where a trusted proxy names the client: "X-Real-IP" */
+    bool real_ip_recursive;        /* skip trusted addresses from the right (default off) */
     char *owned[4];                /* strings allocated here, freed by sl_settings_free */
 } sl_settings_t;
 
@@ -90,6 +99,12 @@ int sl_settings_parse_listen(const char *text, sl_listen_t *out, size_t cap, cha
 /* nginx-style sizes and durations: "8k", "1m", "512"; "60s", "500ms", "2m", "1h", "60". */
 int sl_settings_parse_size(const char *text, uint64_t *out);
 int sl_settings_parse_duration_ms(const char *text, uint32_t *out);
+
+/* Kong's trusted_ips: a comma list of addresses and CIDR ranges ("10.0.0.0/8, ::1",
+ * "0.0.0.0/0,::/0" for all). Sets *<out> to a heap array of *<n> ranges (NULL and 0 for an
+ * empty list); the caller frees it. Returns 0, or -1 with a message in <err>. */
+int sl_settings_parse_trusted_ips(const char *text, sl_cidr_t **out, size_t *n, char *err,
+                                  size_t errlen);
 
 /* Kong's `headers` list ("server_tokens, latency_tokens, X-Kong-Request-Id", "off"). */
 int sl_settings_parse_headers(const char *text, unsigned *out);

@@ -266,6 +266,7 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
             if (strncmp(c->peer_ip, "::ffff:", 7) == 0 && strchr(c->peer_ip, '.'))
                 memmove(c->peer_ip, c->peer_ip + 7, strlen(c->peer_ip + 7) + 1);
         }
+        (void)sl_ip_parse(c->peer_ip, strlen(c->peer_ip), &c->peer_addr);
     }
     c->next = w->conns;
     if (w->conns)

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "core/cidr.h"
 #include "core/deadline.h"
 #include "core/worker.h"
 #include "http/errors.h"
@@ -68,6 +69,7 @@ struct sl_conn {
 
     uint32_t requests;            /* served on this connection */
     char peer_ip[48];
+    sl_ip_t peer_addr;            /* peer_ip parsed (family 0 when unknown) */
     uint16_t peer_port;
     uint16_t local_port;
 };

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/cidr.h"
 #include "core/slice.h"
 #include "core/worker.h"
 #include "router/router.h"
@@ -105,6 +106,20 @@ typedef struct sl_req {
      * the client's of the same name) and headers added to the response */
     sl_header_t *up_set, *resp_add;
     size_t n_up_set, n_resp_add;
+    /* response header names plugins set or cleared: the upstream's of these names are
+     * dropped (kong.response.set_header / clear_header) */
+    sl_slice_t *resp_drop;
+    size_t n_resp_drop;
+    /* the upstream response's headers during the header_filter phase (proxied only) */
+    const sl_header_t *up_resp_headers;
+    size_t n_up_resp_headers;
+    /* per-request plugin state, one slot per registry entry (plugin/pdk.h sl_pdk_ctx) */
+    void **plugin_ctx;
+
+    /* the client address (sl_req_client_ip), worked out on first use */
+    bool client_done;
+    sl_ip_t client_addr;         /* family 0: unknown (no peer address) */
+    const char *client_ip;       /* its text: the connection's peer_ip, or in the arena */
 
     sl_proxy_t *proxy;           /* proxy state while proxying */
     void *hdata;                 /* other handlers' state (the admin API's POST /config) */
@@ -117,5 +132,17 @@ sl_slice_t sl_req_header(const sl_req_t *req, const char *name);
 /* True if the query string holds the argument <name> (raw comparison, no decoding); its raw
  * value in <value> when not NULL. */
 bool sl_req_query_arg(const sl_req_t *req, const char *name, sl_slice_t *value);
+
+/* The client's address, as nginx's $remote_addr after the realip module (Kong's
+ * kong.client.get_ip): the socket peer, or, when the peer is one of the node's
+ * trusted_ips, the address it names in real_ip_header (http/realip.h). Worked out once
+ * per request; with no trusted_ips it is the peer, without parsing. The text is valid for
+ * the request's lifetime; the address has family 0 when the peer is unknown. */
+const char *sl_req_client_ip(sl_req_t *req);
+const sl_ip_t *sl_req_client_addr(sl_req_t *req);
+
+/* True if the connecting peer (Kong's realip_remote_addr) is one of the node's
+ * trusted_ips: its X-Forwarded-* headers are then passed on (kong.ip.is_trusted). */
+bool sl_req_peer_trusted(const sl_req_t *req);
 
 #endif

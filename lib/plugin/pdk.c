@@ -1,6 +1,7 @@
 /* The plugin development kit and the phase runners (see pdk.h). */
 #include "plugin/pdk.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,6 +45,73 @@ void sl_pdk_set_upstream_header(sl_req_t *req, const char *name, sl_slice_t valu
 void sl_pdk_add_response_header(sl_req_t *req, const char *name, sl_slice_t value)
 {
     push(req, &req->resp_add, &req->n_resp_add, name, value);
+}
+
+/* Removes the plugin-added response headers named <name>. */
+static void unadd(sl_req_t *req, const char *name, size_t nl)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < req->n_resp_add; i++)
+        if (!sl_slice_ieq(req->resp_add[i].name, name, nl))
+            req->resp_add[j++] = req->resp_add[i];
+    req->n_resp_add = j;
+}
+
+/* The upstream's headers named <name> will not be sent. */
+static void drop_upstream(sl_req_t *req, const char *name, size_t nl)
+{
+    for (size_t i = 0; i < req->n_resp_drop; i++)
+        if (sl_slice_ieq(req->resp_drop[i], name, nl))
+            return;
+    sl_slice_t *nv = sl_arena_alloc(req->arena, (req->n_resp_drop + 1) * sizeof(*nv));
+    if (req->n_resp_drop)
+        memcpy(nv, req->resp_drop, req->n_resp_drop * sizeof(*nv));
+    nv[req->n_resp_drop++] = sl_slice(sl_arena_strndup(req->arena, name, nl), nl);
+    req->resp_drop = nv;
+}
+
+void sl_pdk_set_response_header(sl_req_t *req, const char *name, sl_slice_t value)
+{
+    size_t nl = strlen(name);
+    unadd(req, name, nl);
+    drop_upstream(req, name, nl);
+    push(req, &req->resp_add, &req->n_resp_add, name, value);
+}
+
+void sl_pdk_clear_response_header(sl_req_t *req, const char *name)
+{
+    size_t nl = strlen(name);
+    unadd(req, name, nl);
+    drop_upstream(req, name, nl);
+}
+
+sl_slice_t sl_pdk_response_header(const sl_req_t *req, const char *name)
+{
+    size_t nl = strlen(name);
+    for (size_t i = 0; i < req->n_resp_add; i++)
+        if (sl_slice_ieq(req->resp_add[i].name, name, nl))
+            return req->resp_add[i].value;
+    for (size_t i = 0; i < req->n_resp_drop; i++)
+        if (sl_slice_ieq(req->resp_drop[i], name, nl))
+            return sl_slice(NULL, 0);
+    for (size_t i = 0; i < req->n_up_resp_headers; i++)
+        if (sl_slice_ieq(req->up_resp_headers[i].name, name, nl))
+            return req->up_resp_headers[i].value;
+    return sl_slice(NULL, 0);
+}
+
+void **sl_pdk_ctx(sl_req_t *req, const sl_plugin_desc_t *desc)
+{
+    /* a few dozen pointers at most: one pass finds the slot and the count */
+    size_t n_plugins = 0, i = SIZE_MAX;
+    for (; sl_plugin_registry[n_plugins]; n_plugins++)
+        if (sl_plugin_registry[n_plugins] == desc)
+            i = n_plugins;
+    if (i == SIZE_MAX)
+        i = n_plugins;
+    if (req->plugin_ctx == NULL)
+        req->plugin_ctx = sl_arena_calloc(req->arena, n_plugins + 1, sizeof(void *));
+    return &req->plugin_ctx[i]; /* an unregistered desc shares the spare last slot */
 }
 
 void sl_pdk_clear_upstream_header(sl_req_t *req, const char *name)

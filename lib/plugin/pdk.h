@@ -23,6 +23,22 @@ struct sl_plugin_chain;
 void sl_pdk_set_upstream_header(sl_req_t *req, const char *name, sl_slice_t value);
 /* kong.response.add_header: added to the response, proxied or produced by the gateway. */
 void sl_pdk_add_response_header(sl_req_t *req, const char *name, sl_slice_t value);
+/* kong.response.set_header: the response carries <value> as its only header <name>:
+ * replaces what a plugin added before and what the upstream sent. Copied. */
+void sl_pdk_set_response_header(sl_req_t *req, const char *name, sl_slice_t value);
+/* kong.response.clear_header: the response carries no header <name>, neither a plugin's
+ * nor the upstream's. Only the headers of gateway-made responses that the gateway itself
+ * writes (Date, Content-Type, Content-Length, Connection, Server) are never touched. */
+void sl_pdk_clear_response_header(sl_req_t *req, const char *name);
+/* kong.response.get_header: the first value of <name> in the response as it stands in the
+ * header_filter phase: one a plugin added, else the upstream's (proxied responses) unless
+ * cleared; an empty slice with p == NULL when absent. */
+sl_slice_t sl_pdk_response_header(const sl_req_t *req, const char *name);
+
+/* Per-request state of the plugin <desc> (Kong's kong.ctx.plugin): a slot, NULL until the
+ * plugin stores something (allocated in the request arena), kept until the log phase. */
+void **sl_pdk_ctx(sl_req_t *req, const sl_plugin_desc_t *desc);
+
 /* kong.service.request.clear_header: the upstream request carries no header <name>, even
  * if the client sent one. */
 void sl_pdk_clear_upstream_header(sl_req_t *req, const char *name);

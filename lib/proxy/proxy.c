@@ -240,6 +240,27 @@ static bool skip_request_header(sl_slice_t name, const sl_conn_tokens_t *tok)
     return false;
 }
 
+/* The X-Forwarded-* headers a trusted peer may set (index into build_request_head's fwd). */
+enum { FWD_PROTO, FWD_HOST, FWD_PORT, FWD_PATH, FWD_PREFIX };
+
+static int forwarded_index(sl_slice_t name)
+{
+    if (name.len < 16 || !sl_slice_ieq(sl_slice(name.p, 12), "x-forwarded-", 12))
+        return -1;
+    sl_slice_t rest = sl_slice(name.p + 12, name.len - 12);
+    if (SL_SLICE_IEQ_LIT(rest, "proto"))
+        return FWD_PROTO;
+    if (SL_SLICE_IEQ_LIT(rest, "host"))
+        return FWD_HOST;
+    if (SL_SLICE_IEQ_LIT(rest, "port"))
+        return FWD_PORT;
+    if (SL_SLICE_IEQ_LIT(rest, "path"))
+        return FWD_PATH;
+    if (SL_SLICE_IEQ_LIT(rest, "prefix"))
+        return FWD_PREFIX;
+    return -1;
+}
+
 static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *peer)
 {
     sl_req_t *req = p->req;
@@ -264,11 +285,18 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
     bool te_trailers = false;
     bool first_xff = true;
     sl_hbuf_t xff = {0}; /* the client's X-Forwarded-For values, joined; only if it sent any */
+    /* X-Forwarded-Proto/Host/Port/Path/Prefix from a trusted peer pass on (Kong's runloop:
+     * kong.ip.is_trusted(realip_remote_addr)) */
+    bool trusted = sl_req_peer_trusted(req);
+    sl_slice_t fwd[5] = {{0}};
     for (size_t i = 0; i < req->n_headers; i++) {
         const sl_header_t *h = &req->headers[i];
         if (req->n_up_set && sl_pdk_upstream_header_set(req, h->name))
             continue; /* a plugin set its own value (sent below) */
         if (skip_request_header(h->name, &tok)) {
+            int f = trusted ? forwarded_index(h->name) : -1;
+            if (f >= 0 && fwd[f].p == NULL)
+                fwd[f] = h->value;
             if (SL_SLICE_IEQ_LIT(h->name, "x-forwarded-for") && h->value.len) {
                 if (first_xff)
                     sl_hbuf_init(&xff, req->arena, 64 + h->value.len);
@@ -285,28 +313,44 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
         }
         sl_hbuf_header(hb, h->name, h->value);
     }
-    /* kong-compat 3.6: X-Forwarded-* describe what the gateway received; without trusted IPs
-     * the client's values are replaced, except X-Forwarded-For which is appended to */
+    /* kong-compat 3.6: X-Forwarded-* describe what the gateway received; unless the peer is
+     * trusted the client's values are replaced, except X-Forwarded-For which is appended to:
+     * the client's list plus the peer, or without a list the client address (Kong's runloop
+     * appends realip_remote_addr, else sends remote_addr) */
+    const char *client_ip = sl_req_client_ip(req);
     sl_hbuf_lit(hb, "X-Forwarded-For: ");
     if (!first_xff) {
         sl_hbuf_append(hb, xff.p, xff.len);
         sl_hbuf_lit(hb, ", ");
+        sl_hbuf_str(hb, c->peer_ip);
+    } else {
+        sl_hbuf_str(hb, client_ip);
     }
-    sl_hbuf_str(hb, c->peer_ip);
-    sl_hbuf_lit(hb, "\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: ");
-    sl_hbuf_slice(hb, req->host);
+    sl_hbuf_lit(hb, "\r\nX-Forwarded-Proto: ");
+    if (fwd[FWD_PROTO].p)
+        sl_hbuf_slice(hb, fwd[FWD_PROTO]);
+    else
+        sl_hbuf_lit(hb, "http");
+    sl_hbuf_lit(hb, "\r\nX-Forwarded-Host: ");
+    sl_hbuf_slice(hb, fwd[FWD_HOST].p ? fwd[FWD_HOST] : req->host);
     sl_hbuf_lit(hb, "\r\nX-Forwarded-Port: ");
-    sl_hbuf_u64(hb, c->local_port);
+    if (fwd[FWD_PORT].p)
+        sl_hbuf_slice(hb, fwd[FWD_PORT]);
+    else
+        sl_hbuf_u64(hb, c->local_port);
     sl_hbuf_lit(hb, "\r\nX-Forwarded-Path: ");
-    sl_hbuf_slice(hb, req->path);
+    sl_hbuf_slice(hb, fwd[FWD_PATH].p ? fwd[FWD_PATH] : req->path);
     sl_hbuf_lit(hb, "\r\n");
-    if (p->prefix) {
+    if (fwd[FWD_PREFIX].p || p->prefix) {
         sl_hbuf_lit(hb, "X-Forwarded-Prefix: ");
-        sl_hbuf_append(hb, p->prefix, p->prefix_len);
+        if (fwd[FWD_PREFIX].p)
+            sl_hbuf_slice(hb, fwd[FWD_PREFIX]);
+        else
+            sl_hbuf_append(hb, p->prefix, p->prefix_len);
         sl_hbuf_lit(hb, "\r\n");
     }
     sl_hbuf_lit(hb, "X-Real-IP: ");
-    sl_hbuf_str(hb, c->peer_ip);
+    sl_hbuf_str(hb, client_ip);
     sl_hbuf_lit(hb, "\r\nVia: ");
     for (size_t i = 0; i < n_via; i++) {
         sl_hbuf_slice(hb, via_in[i]);
@@ -590,6 +634,14 @@ static bool skip_response_header(sl_slice_t name, const sl_conn_tokens_t *tok, b
 
 /* Builds the client's response head from the upstream's; returns what llhttp expects from
  * on_headers_complete (0, or 1 for "no body"). */
+static bool dropped_by_plugin(const sl_req_t *req, sl_slice_t name)
+{
+    for (size_t i = 0; i < req->n_resp_drop; i++)
+        if (sl_slice_ieq(name, req->resp_drop[i].p, req->resp_drop[i].len))
+            return true;
+    return false;
+}
+
 static int r_on_headers_complete(llhttp_t *rp)
 {
     sl_proxy_t *p = rp->data;
@@ -635,6 +687,8 @@ static int r_on_headers_complete(llhttp_t *rp)
     p->upgrade_ok = upgrade;
     req->status = status;
     req->upstream_status = status;
+    req->up_resp_headers = hs;
+    req->n_up_resp_headers = n_hs;
     if (req->chain && (req->chain->phases & SL_PHASE_HEADER_FILTER))
         sl_pdk_run_header_filter(req);
 
@@ -671,6 +725,8 @@ static int r_on_headers_complete(llhttp_t *rp)
         if (SL_SLICE_IEQ_LIT(name, "content-length") && p->framing != FR_LENGTH &&
             !req->is_head && status != 304)
             continue;
+        if (req->n_resp_drop && dropped_by_plugin(req, name))
+            continue; /* a plugin set or cleared it (sl_pdk_set_response_header) */
         if (name.len == 4 && SL_SLICE_IEQ_LIT(name, "date"))
             has_date = true;
         else if (name.len == 6 && SL_SLICE_IEQ_LIT(name, "server"))
@@ -726,6 +782,8 @@ static int r_on_headers_complete(llhttp_t *rp)
     sl_hbuf_lit(&hb, "\r\n");
     if (close)
         p->conn->close_after = true;
+    req->up_resp_headers = NULL; /* they point into the upstream's read buffer */
+    req->n_up_resp_headers = 0;
     req->head_out = hb.len;
     out_push(p, hb.p, hb.len);
     p->head_queued = true;
@@ -1045,7 +1103,10 @@ void sl_proxy_start(sl_req_t *req)
     const sl_route_t *route = req->match.route;
     req->route = route;
     req->chain = &snap->route_chains[route->rt_index];
-    if (!(route->protocols & SL_PROTO_HTTP)) {
+    /* an https-only route: Kong checks the scheme a trusted proxy forwarded, if any */
+    if (!(route->protocols & SL_PROTO_HTTP) &&
+        !(sl_req_peer_trusted(req) &&
+          SL_SLICE_EQ_LIT(sl_req_header(req, "x-forwarded-proto"), "https"))) {
         if (route->https_redirect_status_code == 426)
             sl_conn_send_error(req->conn, SL_ERR_HTTPS_REQUIRED);
         else

@@ -331,6 +331,9 @@ class Upstream:
         return ka
 
     def _echo(self, s, req, extra=()):
+        # "X-Stub-Response-Header: Name: value" asks for that header on the echo's response
+        extra = list(extra) + [tuple(p.strip() for p in v.split(":", 1))
+                               for v in req.header_all("x-stub-response-header") if ":" in v]
         body = json.dumps(self.echo_doc(req)).encode()
         return self._send(s, 200, [("Content-Type", "application/json"),
                                    ("Content-Length", str(len(body)))] + list(extra),

@@ -90,11 +90,63 @@ static void test_env(void)
     unsetenv("SLUICE_WORKERS");
 }
 
+static void test_trusted_ips(void)
+{
+    sl_cidr_t *v;
+    size_t n;
+    char err[160];
+    CHECK_EQ_INT(sl_settings_parse_trusted_ips("0.0.0.0/0,::/0", &v, &n, err, sizeof(err)), 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(v[0].net.family, SL_IP_V4);
+    CHECK_EQ_INT(v[1].net.family, SL_IP_V6);
+    free(v);
+    CHECK_EQ_INT(sl_settings_parse_trusted_ips(" 10.0.0.0/8 , 192.0.2.1,", &v, &n, err,
+                                               sizeof(err)),
+                 0);
+    CHECK_EQ_INT(n, 2);
+    CHECK_EQ_INT(v[1].bits, 32);
+    free(v);
+    CHECK_EQ_INT(sl_settings_parse_trusted_ips("", &v, &n, err, sizeof(err)), 0);
+    CHECK_EQ_INT(n, 0);
+    CHECK(v == NULL);
+    CHECK_EQ_INT(sl_settings_parse_trusted_ips("10.0.0.0/8, nope", &v, &n, err, sizeof(err)),
+                 -1);
+    CHECK(strstr(err, "'nope' is not an IP address or CIDR range") != NULL);
+    CHECK_EQ_INT(sl_settings_parse_trusted_ips("unix:", &v, &n, err, sizeof(err)), -1);
+    CHECK(strstr(err, "unix") != NULL);
+
+    sl_settings_t s;
+    sl_settings_defaults(&s);
+    CHECK_EQ_STR(s.real_ip_header, "X-Real-IP");
+    CHECK(!s.real_ip_recursive);
+    CHECK_EQ_INT(s.n_trusted_ips, 0);
+    setenv("KONG_TRUSTED_IPS", "127.0.0.1, ::1", 1);
+    setenv("KONG_REAL_IP_HEADER", "X-Forwarded-For", 1);
+    setenv("KONG_REAL_IP_RECURSIVE", "on", 1);
+    CHECK_EQ_INT(sl_settings_from_env(&s), 0);
+    CHECK_EQ_INT(s.n_trusted_ips, 2);
+    CHECK_EQ_STR(s.real_ip_header, "X-Forwarded-For");
+    CHECK(s.real_ip_recursive);
+    setenv("KONG_REAL_IP_HEADER", "proxy_protocol", 1);
+    CHECK_EQ_INT(sl_settings_from_env(&s), -1);
+    setenv("KONG_REAL_IP_HEADER", "Bad Header", 1);
+    CHECK_EQ_INT(sl_settings_from_env(&s), -1);
+    unsetenv("KONG_REAL_IP_HEADER");
+    setenv("KONG_REAL_IP_RECURSIVE", "yes", 1);
+    CHECK_EQ_INT(sl_settings_from_env(&s), -1);
+    unsetenv("KONG_REAL_IP_RECURSIVE");
+    setenv("KONG_TRUSTED_IPS", "1.2.3.4/33", 1);
+    CHECK_EQ_INT(sl_settings_from_env(&s), -1);
+    unsetenv("KONG_TRUSTED_IPS");
+    sl_settings_free(&s);
+}
+
 int main(void)
 {
     test_listen();
     test_units();
     test_headers();
     test_env();
+    test_trusted_ips();
     TEST_MAIN_END();
 }
