@@ -85,7 +85,18 @@ void sl_ent_plugin_build(sl_loader_t *ld, sl_ent_t *e)
                       "plugin '%.200s' not enabled; sluice does not implement it yet", p->name);
         return;
     }
-    if (p->desc->parse != NULL)
-        p->conf = p->desc->parse(sl_node_is_null(config) ? NULL : config, &ld->cfg->arena,
-                                 ld->diag);
+    if (p->desc->parse == NULL)
+        return;
+    if (sl_node_is_null(config)) {
+        /* an empty record where the config (or the plugin) is written, so that a required
+         * field can be reported missing at a position */
+        const sl_node_t *at = config ? config : e->node;
+        sl_node_t *empty = sl_arena_calloc(&ld->cfg->arena, 1, sizeof(*empty));
+        empty->kind = SL_NODE_MAP;
+        empty->line = at->line;
+        empty->col = at->col;
+        empty->str = "";
+        config = empty;
+    }
+    p->conf = p->desc->parse(config, &ld->cfg->arena, ld->diag);
 }
