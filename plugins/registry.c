@@ -8,11 +8,13 @@
 
 extern const sl_plugin_desc_t sl_plugin_correlation_id;
 extern const sl_plugin_desc_t sl_plugin_file_log;
+extern const sl_plugin_desc_t sl_plugin_http_log;
 extern const sl_plugin_desc_t sl_plugin_request_termination;
 
 const sl_plugin_desc_t *const sl_plugin_registry[] = {
     &sl_plugin_correlation_id,
     &sl_plugin_file_log,
+    &sl_plugin_http_log,
     &sl_plugin_request_termination,
     NULL,
 };
