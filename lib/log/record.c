@@ -124,7 +124,8 @@ void sl_log_json_str(sl_hbuf_t *b, const char *s, size_t len)
             run += n;
             continue;
         }
-        sl_hbuf_append(b, (const char *)p + i - run, run);
+        if (run)
+            sl_hbuf_append(b, (const char *)p + i - run, run);
         run = 0;
         char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
         switch (c) {
@@ -137,7 +138,8 @@ void sl_log_json_str(sl_hbuf_t *b, const char *s, size_t len)
         }
         i++;
     }
-    sl_hbuf_append(b, (const char *)p + len - run, run);
+    if (run) /* <s> may be NULL when <len> is 0 */
+        sl_hbuf_append(b, (const char *)p + len - run, run);
     LIT(b, "\"");
 }
 
