@@ -575,7 +575,8 @@ void sl_hlq_add(sl_hlq_set_t *s, const char *instance_id, const sl_hlq_conf_t *c
         return;
     }
     uint64_t n = 0;
-    while (q->r_n && (q->r_n >= c->max_entries || (c->max_bytes && q->bytes + len > c->max_bytes))) {
+    while (q->r_n &&
+           (q->r_n >= c->max_entries || (c->max_bytes && q->bytes + len > c->max_bytes))) {
         drop_front(q); /* Kong's queue drops the oldest to make room */
         n++;
     }
