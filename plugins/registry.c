@@ -10,6 +10,8 @@ extern const sl_plugin_desc_t sl_plugin_acl;
 extern const sl_plugin_desc_t sl_plugin_basic_auth;
 extern const sl_plugin_desc_t sl_plugin_correlation_id;
 extern const sl_plugin_desc_t sl_plugin_cors;
+extern const sl_plugin_desc_t sl_plugin_file_log;
+extern const sl_plugin_desc_t sl_plugin_http_log;
 extern const sl_plugin_desc_t sl_plugin_ip_restriction;
 extern const sl_plugin_desc_t sl_plugin_key_auth;
 extern const sl_plugin_desc_t sl_plugin_rate_limiting;
@@ -22,6 +24,8 @@ const sl_plugin_desc_t *const sl_plugin_registry[] = {
     &sl_plugin_basic_auth,
     &sl_plugin_correlation_id,
     &sl_plugin_cors,
+    &sl_plugin_file_log,
+    &sl_plugin_http_log,
     &sl_plugin_ip_restriction,
     &sl_plugin_key_auth,
     &sl_plugin_rate_limiting,

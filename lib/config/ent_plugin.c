@@ -96,16 +96,18 @@ void sl_ent_plugin_build(sl_loader_t *ld, sl_ent_t *e)
                           "consumer: value must be null (plugin '%s' cannot be scoped to a "
                           "consumer)", p->name);
     }
-    if (p->desc->parse != NULL) {
-        /* no config: an empty record where it would be, so that a plugin that needs a
-         * field can say so at a position */
+    if (p->desc->parse == NULL)
+        return;
+    if (sl_node_is_null(config)) {
+        /* an empty record where the config (or the plugin) is written, so that a required
+         * field can be reported missing at a position */
         const sl_node_t *at = config ? config : e->node;
         sl_node_t *empty = sl_arena_calloc(&ld->cfg->arena, 1, sizeof(*empty));
         empty->kind = SL_NODE_MAP;
         empty->line = at->line;
         empty->col = at->col;
         empty->str = "";
-        p->conf = p->desc->parse(sl_node_is_null(config) ? empty : config, &ld->cfg->arena,
-                                 ld->diag);
+        config = empty;
     }
+    p->conf = p->desc->parse(config, &ld->cfg->arena, ld->diag);
 }

@@ -85,6 +85,7 @@ static void reopen_logs(server_t *sv)
         if (rc < 0)
             sl_log(SL_LOG_ERROR, "reopening %s failed: %s", files[i].path, strerror(-rc));
     }
+    sl_alog_reopen_bump(); /* and those plugins opened (file-log) */
     sl_log(SL_LOG_NOTICE, "log files reopened");
 }
 

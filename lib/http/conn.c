@@ -447,8 +447,10 @@ void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *c
     for (size_t i = 0; req && i < req->n_resp_add; i++)
         sl_hbuf_header(&hb, req->resp_add[i].name, req->resp_add[i].value);
     sl_hbuf_lit(&hb, "\r\n");
-    if (req)
+    if (req) {
         req->head_out = hb.len;
+        req->head_sent = sl_slice(hb.p, hb.len); /* the body may move hb, not this copy */
+    }
     if (!(req && req->is_head))
         sl_hbuf_append(&hb, body, body_len);
     if (req) {

@@ -24,6 +24,14 @@ typedef struct sl_proxy sl_proxy_t;
 typedef struct sl_consumer sl_consumer_t;
 typedef struct sl_req sl_req_t;
 
+/* One upstream peer a request was sent to (Kong's balancer_data.tries). */
+typedef struct sl_req_try {
+    char ip[46];                 /* numeric address */
+    uint16_t port;
+    uint64_t start_ns;           /* the balancer picked it (monotonic, sl_now_ns) */
+    uint64_t latency_ns;         /* from the pick to its address being known (DNS) */
+} sl_req_try_t;
+
 /* What runs when a request's access phase has passed (plugin/pdk.h). */
 typedef void (*sl_req_next_cb)(sl_req_t *req);
 /* Cancels a plugin's pending I/O for a request that goes away (plugin/pdk.h). */
@@ -90,6 +98,8 @@ typedef struct sl_req {
     uint64_t head_in;            /* bytes of the request head */
     sl_slice_t upstream_uri;     /* path and query sent upstream (empty: not proxied) */
     int upstream_status;         /* status the upstream answered (0: none) */
+    sl_req_try_t *tries;         /* peers tried, in order (arena; proxy.c) */
+    size_t n_tries;
 
     char id[33];                 /* X-Kong-Request-Id */
     uint64_t start_ns;           /* head started */
@@ -101,6 +111,8 @@ typedef struct sl_req {
     bool response_started;       /* bytes of the response head were handed to the socket */
     uint64_t bytes_out;          /* bytes handed to the socket for this request */
     uint64_t head_out;           /* of which the final response head */
+    sl_slice_t head_sent;        /* the final response head as sent, status line to the
+                                    empty line (arena; for the log record) */
 
     /* what plugins changed (plugin/pdk.h): headers set on the upstream request (replacing
      * the client's of the same name) and headers added to the response */

@@ -2,6 +2,7 @@
 #include "log/access.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -42,6 +43,18 @@ int sl_alog_reopen(int fd, const char *path)
     int rc = dup2(nfd, fd) < 0 ? -errno : 0;
     close(nfd);
     return rc;
+}
+
+static _Atomic uint64_t reopen_gen;
+
+void sl_alog_reopen_bump(void)
+{
+    atomic_fetch_add_explicit(&reopen_gen, 1, memory_order_relaxed);
+}
+
+uint64_t sl_alog_reopen_gen(void)
+{
+    return atomic_load_explicit(&reopen_gen, memory_order_relaxed);
 }
 
 static void on_timer(uv_timer_t *t)

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 
 typedef struct sl_req sl_req_t;
@@ -33,6 +34,12 @@ int sl_alog_format_from_name(const char *name);
 int sl_alog_open(const char *path);
 /* Reopens <path> onto <fd> (after the file was moved away). Returns 0 or -errno. */
 int sl_alog_reopen(int fd, const char *path);
+
+/* Log files that workers open themselves (file-log) follow SIGUSR1 too: the master bumps a
+ * process-wide generation (sl_alog_reopen_bump) and an owner that opened its files at an
+ * older one (sl_alog_reopen_gen, a relaxed load) reopens them before its next write. */
+void sl_alog_reopen_bump(void);
+uint64_t sl_alog_reopen_gen(void);
 
 typedef struct sl_alog {
     int fd;                    /* -1: off */

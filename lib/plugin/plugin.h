@@ -39,8 +39,8 @@ typedef struct sl_plugin_desc {
      * scoped to a consumer is refused at load. */
     bool no_consumer;
 
-    /* Parses <config> (a map; an empty one at the plugin's position when the entity has
-     * no config or a null one) into a typed struct
+    /* Parses <config> (a mapping; an empty one positioned at the plugin, or at its null
+     * `config`, when the entity has none) into a typed struct
      * allocated in <arena>. Reports problems with sl_diag_add at node positions and returns
      * NULL if there was any. */
     void *(*parse)(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag);

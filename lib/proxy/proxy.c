@@ -7,6 +7,7 @@
  */
 #include "proxy/proxy.h"
 
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -461,8 +462,39 @@ static void on_connected(sl_upconn_t *u, int status, void *arg)
     send_request(p);
 }
 
+/* Records the address of the try under way (the log record's `tries`). */
+static void note_try_addr(sl_req_t *req, const struct sockaddr_storage *addr)
+{
+    if (req->n_tries == 0)
+        return;
+    sl_req_try_t *t = &req->tries[req->n_tries - 1];
+    t->latency_ns = sl_now_ns() - t->start_ns; /* the pick and, for a name, its lookup */
+    if (addr->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const void *)addr;
+        inet_ntop(AF_INET, &in->sin_addr, t->ip, sizeof(t->ip));
+        t->port = ntohs(in->sin_port);
+    } else {
+        const struct sockaddr_in6 *in6 = (const void *)addr;
+        inet_ntop(AF_INET6, &in6->sin6_addr, t->ip, sizeof(t->ip));
+        t->port = ntohs(in6->sin6_port);
+    }
+}
+
+/* A new try: grows the request's list by one in its arena (tries are few). */
+static void push_try(sl_req_t *req)
+{
+    sl_req_try_t *v = sl_arena_alloc(req->arena, (req->n_tries + 1) * sizeof(*v));
+    if (req->n_tries)
+        memcpy(v, req->tries, req->n_tries * sizeof(*v));
+    memset(&v[req->n_tries], 0, sizeof(*v));
+    v[req->n_tries].start_ns = sl_now_ns();
+    req->tries = v;
+    req->n_tries++;
+}
+
 static void connect_addr(sl_proxy_t *p, const struct sockaddr_storage *addr)
 {
+    note_try_addr(p->req, addr);
     sl_upconn_t *u = sl_pool_take(p->w->pool, addr);
     if (u) {
         p->up = u;
@@ -499,6 +531,7 @@ static void pick_and_connect(sl_proxy_t *p)
         return;
     }
     p->peer = i;
+    push_try(p->req);
     if (i < 64)
         p->tried |= 1ull << i;
     const sl_peer_t *peer = &p->bal->peers[i];
@@ -785,6 +818,7 @@ static int r_on_headers_complete(llhttp_t *rp)
     req->up_resp_headers = NULL; /* they point into the upstream's read buffer */
     req->n_up_resp_headers = 0;
     req->head_out = hb.len;
+    req->head_sent = sl_slice(hb.p, hb.len);
     out_push(p, hb.p, hb.len);
     p->head_queued = true;
     return req->is_head ? 1 : 0;
@@ -1071,6 +1105,7 @@ static void send_redirect(sl_req_t *req, int code)
     req->status = code;
     req->response_started = true;
     req->head_out = hb.len;
+    req->head_sent = sl_slice(hb.p, hb.len);
     uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
     sl_conn_write(c, &b, 1, after_redirect_written, NULL);
 }

@@ -9,6 +9,7 @@
  * is lower-case; a body is only delivered for a request that declared one; the parser never
  * reports success past the end of the input.
  */
+#undef NDEBUG /* the invariants are checked in every build, the replay ones included */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
