@@ -7,8 +7,11 @@
 #   --rounds N     interleaved rounds (default 3, or $ROUNDS)
 #   --duration D   measured wrk run per figure, wrk syntax (default 10s, or $DURATION)
 #   --sluice PATH  gateway binary (default build/sluice)
-#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,nginx,haproxy
-#                  (default: all; sluice-log is sluice with its access log written to a file)
+#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,sluice-metrics,nginx,
+#                  haproxy (default: all; sluice-log is sluice with its access log written to a
+#                  file; sluice-metrics adds the prometheus plugin, globally with every
+#                  *_metrics flag on, to sluice-log, and scrapes GET /metrics once a second
+#                  during the measured run)
 #   --out FILE     also write the report to FILE
 #   --scenarios L  comma-separated subset of: keepalive-50,keepalive-256,close-50 (default: all)
 # Environment: WARMUP (default 2s, wrk run before each measurement), PROXY_CPU (default 0),
@@ -39,7 +42,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 SLUICE=$root/build/sluice
 ONLY=direct,sluice,nginx,haproxy
 OUT=""
-ALL_TARGETS="direct sluice sluice-log nginx haproxy"
+ALL_TARGETS="direct sluice sluice-log sluice-metrics nginx haproxy"
 # Scenarios, in order: NAME:CONNECTIONS:EXTRA_REQUEST_HEADER
 SCENARIOS=("keepalive-50:50:" "keepalive-256:256:" "close-50:50:Connection: close")
 
@@ -98,7 +101,7 @@ done
 if wants haproxy; then
     command -v haproxy >/dev/null || die "'haproxy' not found: run scripts/install-deps.sh"
 fi
-if wants sluice; then
+if wants sluice || wants sluice-log || wants sluice-metrics; then
     [ -x "$SLUICE" ] || die "$SLUICE is not an executable: build it (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j) or pass --sluice PATH"
     SLUICE=$(cd "$(dirname "$SLUICE")" && pwd)/$(basename "$SLUICE")
 fi
@@ -181,7 +184,7 @@ PY
 base=$(find_ports) || die "no 8 free consecutive ports on 127.0.0.1"
 UPSTREAM_PORT=$base
 declare -A PORT=([direct]=$base [sluice]=$((base + 1)) [nginx]=$((base + 2)) [haproxy]=$((base + 3))
-                [sluice-log]=$((base + 5)))
+                [sluice-log]=$((base + 5)) [sluice-metrics]=$((base + 6)))
 SLUICE_ADMIN_PORT=$((base + 4))
 
 # --- configs ---------------------------------------------------------------------------------
@@ -265,13 +268,15 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
             render "$here/haproxy.cfg.in" "$dir/haproxy.cfg" "$dir" "${PORT[haproxy]}"
             start_server haproxy "${PORT[haproxy]}" "$dir/out.log" "$PROXY_CPU" \
                 haproxy -db -f "$dir/haproxy.cfg" ;;
-        sluice|sluice-log)
-            render "$here/sluice.yml.in" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
+        sluice|sluice-log|sluice-metrics)
+            local tpl=$here/sluice.yml.in
+            [ "$t" = sluice-metrics ] && tpl=$here/sluice-metrics.yml.in
+            render "$tpl" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
             # Same limits as the nginx config: no access log (sluice-log: Kong's default
             # access log line to a file), a connection is never closed for its request count,
             # an upstream pool as large as the client concurrency.
             local alog=off
-            [ "$t" = sluice-log ] && alog="$dir/access.log"
+            [ "$t" != sluice ] && alog="$dir/access.log"
             start_server "$t" "${PORT[$t]}" "$dir/out.log" "$PROXY_CPU" \
                 env KONG_PROXY_ACCESS_LOG="$alog" SLUICE_KEEPALIVE_REQUESTS=1000000 \
                 SLUICE_UPSTREAM_KEEPALIVE_MAX_REQUESTS=1000000 \
@@ -351,8 +356,28 @@ measure() {   # measure ROUND SCENARIO CONNS HEADER TARGET
         mapfile -t pids < <(proc_tree "$pid")
         ticks0=$(cpu_ticks "${pids[@]}")
     fi
+    local scraper=""
+    if [ "$t" = sluice-metrics ]; then
+        # what a Prometheus server does, more often than usual: the scrape runs on the
+        # gateway's master thread, on the proxy's CPU, while the worker serves the load
+        (while :; do
+            curl -sf -o "$dir/metrics.txt" "http://127.0.0.1:$SLUICE_ADMIN_PORT/metrics" &&
+                echo ok >>"$dir/scrapes" || echo failed >>"$dir/scrapes"
+            sleep 1
+        done) </dev/null >/dev/null 2>&1 &
+        scraper=$!
+        started+=("$scraper")
+    fi
     run_wrk "$wrkout" -t1 -c"$conns" -d"$DURATION" --latency "${hdr[@]}" \
         "http://127.0.0.1:${PORT[$t]}/bench"
+    if [ -n "$scraper" ]; then
+        kill "$scraper" 2>/dev/null || true
+        wait "$scraper" 2>/dev/null || true
+        forget_pid "$scraper"
+        log "$t: $(grep -c '^ok' "$dir/scrapes" 2>/dev/null || true) scrapes answered 200," \
+            "$(grep -c '^failed' "$dir/scrapes" 2>/dev/null || true) failed;" \
+            "$(grep -c '^kong_http_requests_total' "$dir/metrics.txt" 2>/dev/null || true) request series in the last"
+    fi
     ticks1=0
     hwm=0
     if [ -n "$pid" ]; then
@@ -396,7 +421,7 @@ fi
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 versions="nginx $(nginx -v 2>&1 | sed 's#.*/##')"
 if wants haproxy; then versions="$versions, HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}')"; fi
-if wants sluice; then versions="$versions, $( ("$SLUICE" --version 2>&1 || true) | head -n 1)"; fi
+if wants sluice || wants sluice-log || wants sluice-metrics; then versions="$versions, $( ("$SLUICE" --version 2>&1 || true) | head -n 1)"; fi
 versions="$versions, $( (wrk --version 2>&1 || true) | awk 'NR==1 {print $1, $2}')"
 
 report=$tmp/report.md
@@ -508,6 +533,25 @@ for scen in order:
             "1.00" if tgt == "nginx" else fmt(med(cpu_ratio), ".2f"),
             "**" + ", ".join(errs) + "**" if errs else "0",
             " / ".join("%.1fk" % (r["ok_rps"] / 1e3) for r in sorted(ok, key=lambda r: r["round"]))))
+    print()
+    # what the access log and metrics cost: each sluice variant against plain sluice, per round
+    base = {r["round"]: r for r in rows.get((scen, "sluice"), []) if r["status"] == "ok"}
+    for tgt in targets:
+        if not tgt.startswith("sluice-") or not base:
+            continue
+        rps, cpu = [], []
+        for r in rows.get((scen, tgt), []):
+            b = base.get(r["round"])
+            if r["status"] != "ok" or not b:
+                continue
+            if b["ok_rps"]:
+                rps.append(r["ok_rps"] / b["ok_rps"])
+            if r["cpu_us"] is not None and b["cpu_us"]:
+                cpu.append(r["cpu_us"] / b["cpu_us"])
+        if rps:
+            print("- %s ÷ sluice: req/s %s, CPU/request %s (medians of per-round ratios: %s)" % (
+                tgt, fmt(med(rps), ".3f"), fmt(med(cpu), ".3f"),
+                " / ".join("%.3f" % x for x in rps)))
     print()
 PY
 
