@@ -58,8 +58,8 @@ static void connections(const sl_admin_t *a, sl_hbuf_t *out)
         const char *state;
         uint64_t v;
     } states[] = {
-        {"accepted", t.accepted}, {"active", t.active},   {"handled", t.handled},
-        {"reading", t.reading},   {"total", t.requests},  {"waiting", t.waiting},
+        {"accepted", t.accepted}, {"active", t.active},  {"handled", t.handled},
+        {"reading", t.reading},   {"total", t.requests}, {"waiting", t.waiting},
         {"writing", t.writing},
     };
     sl_prom_family(out, "kong_nginx_connections_total", "Number of connections by subsystem",
@@ -101,8 +101,7 @@ static int health_cmp(const void *x, const void *y)
  * its name, as GET /upstreams/{u}/health does. */
 static void target_health(const sl_config_t *cfg, sl_hbuf_t *out, sl_arena_t *arena)
 {
-    static const char *const states[] = {"healthchecks_off", "healthy", "unhealthy",
-                                         "dns_error"};
+    static const char *const states[] = {"healthchecks_off", "healthy", "unhealthy", "dns_error"};
     size_t n = 0;
     for (size_t i = 0; i < cfg->n_upstreams; i++)
         n += cfg->upstreams[i]->n_targets * 4;
@@ -143,8 +142,7 @@ static void target_health(const sl_config_t *cfg, sl_hbuf_t *out, sl_arena_t *ar
     free(rows);
 }
 
-static void worker_line(sl_hbuf_t *out, const char *name, int worker, const char *state,
-                        uint64_t v)
+static void worker_line(sl_hbuf_t *out, const char *name, int worker, const char *state, uint64_t v)
 {
     sl_hbuf_str(out, name);
     sl_hbuf_printf(out, "{worker=\"%d\"", worker);
@@ -158,8 +156,8 @@ static void worker_line(sl_hbuf_t *out, const char *name, int worker, const char
 /* sluice's own figures, per worker: where Kong's node totals hide an unbalanced worker */
 static void per_worker(const sl_admin_t *a, sl_hbuf_t *out)
 {
-    sl_prom_family(out, "sluice_worker_connections",
-                   "Client connections of each worker by state", "gauge");
+    sl_prom_family(out, "sluice_worker_connections", "Client connections of each worker by state",
+                   "gauge");
     for (int i = 0; i < a->n_workers; i++) {
         conn_figures_t f = worker_figures(&a->workers[i]);
         worker_line(out, "sluice_worker_connections", i, "active", f.active);
@@ -179,8 +177,7 @@ static void per_worker(const sl_admin_t *a, sl_hbuf_t *out)
         worker_line(out, "sluice_worker_metric_series", i, NULL,
                     m ? SL_STAT_GET(((sl_metrics_t *)m)->n_series) : 0);
     }
-    sl_prom_family(out, "sluice_worker_requests_total", "Requests each worker has read",
-                   "counter");
+    sl_prom_family(out, "sluice_worker_requests_total", "Requests each worker has read", "counter");
     for (int i = 0; i < a->n_workers; i++)
         worker_line(out, "sluice_worker_requests_total", i, NULL,
                     SL_STAT_GET(a->workers[i].stats.requests));
@@ -200,8 +197,8 @@ void sl_admin_metrics(const sl_admin_t *a, const sl_snapshot_t *snap, sl_hbuf_t 
     const sl_metrics_exports_t *exports = prom ? sl_plugin_snap_state(snap, prom) : NULL;
 
     sl_metrics_render_bandwidth(&v, out);
-    sl_prom_family(out, "kong_datastore_reachable", "Datastore reachable from Kong, 0 is unreachable",
-                   "gauge");
+    sl_prom_family(out, "kong_datastore_reachable",
+                   "Datastore reachable from Kong, 0 is unreachable", "gauge");
     sl_hbuf_lit(out, "kong_datastore_reachable 1\n"); /* DB-less: the config is in memory */
     sl_metrics_render_status(&v, out);
     sl_metrics_render_hist(&v, SL_MHIST_KONG, out);

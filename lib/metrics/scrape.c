@@ -11,13 +11,13 @@
 #define SL_LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
 /* A growable array of rows, malloc'ed. */
-#define PUSH(arr, n, cap, row)                                                                   \
-    do {                                                                                         \
-        if ((n) == (cap)) {                                                                      \
-            (cap) = (cap) ? (cap) * 2 : 16;                                                      \
-            (arr) = sl_xrealloc((arr), (cap) * sizeof(*(arr)));                                  \
-        }                                                                                        \
-        (arr)[(n)++] = (row);                                                                    \
+#define PUSH(arr, n, cap, row)                                                                     \
+    do {                                                                                           \
+        if ((n) == (cap)) {                                                                        \
+            (cap) = (cap) ? (cap)*2 : 16;                                                          \
+            (arr) = sl_xrealloc((arr), (cap) * sizeof(*(arr)));                                    \
+        }                                                                                          \
+        (arr)[(n)++] = (row);                                                                      \
     } while (0)
 
 /* service="..",route=".." and what follows; returns the text in <arena>. */
@@ -157,8 +157,8 @@ void sl_metrics_render_bandwidth(const sl_metrics_view_t *v, sl_hbuf_t *out)
 {
     if (v->n_bandwidth == 0)
         return;
-    sl_prom_family(out, "kong_bandwidth_bytes", "Total bandwidth (ingress/egress) throughput in bytes",
-                   "counter");
+    sl_prom_family(out, "kong_bandwidth_bytes",
+                   "Total bandwidth (ingress/egress) throughput in bytes", "counter");
     counters(v->bandwidth, v->n_bandwidth, "kong_bandwidth_bytes", out);
 }
 

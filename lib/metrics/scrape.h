@@ -43,13 +43,13 @@ typedef struct sl_mhist_row {
 } sl_mhist_row_t;
 
 typedef struct sl_metrics_view {
-    sl_mcount_row_t *status;    /* kong_http_requests_total */
+    sl_mcount_row_t *status; /* kong_http_requests_total */
     size_t n_status;
     sl_mcount_row_t *bandwidth; /* kong_bandwidth_bytes */
     size_t n_bandwidth;
     sl_mhist_row_t *hist[SL_MHIST__COUNT];
     size_t n_hist[SL_MHIST__COUNT];
-    uint64_t errors;            /* series the stores could not record */
+    uint64_t errors; /* series the stores could not record */
 } sl_metrics_view_t;
 
 /* Sums the <n> stores <stores> (NULL entries are skipped) into <v>: rows sorted by label text,

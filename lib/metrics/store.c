@@ -8,9 +8,9 @@
 #include "core/worker.h"
 #include "core/xalloc.h"
 
-static const uint32_t kong_le[] = {1,  2,   5,   7,   10,   15,   20,   30,  50,
+static const uint32_t kong_le[] = {1,  2,   5,   7,   10,  15,   20,   30,  50,
                                    75, 100, 200, 500, 750, 1000, 3000, 6000};
-static const uint32_t upstream_le[] = {25,   50,   80,    100,   250,   400,  700,
+static const uint32_t upstream_le[] = {25,   50,   80,   100,   250,   400,  700,
                                        1000, 2000, 5000, 10000, 30000, 60000};
 static const sl_mbuckets_t buckets[SL_MHIST__COUNT] = {
     [SL_MHIST_KONG] = {kong_le, sizeof(kong_le) / sizeof(kong_le[0])},

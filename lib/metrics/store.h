@@ -55,7 +55,7 @@ typedef struct sl_mhist {
 typedef struct sl_mcode {
     struct sl_mcode *_Atomic next; /* older codes of the same series */
     uint16_t code;
-    bool from_service;             /* source="service" (the upstream answered), else "kong" */
+    bool from_service; /* source="service" (the upstream answered), else "kong" */
     _Atomic uint64_t n;
 } sl_mcode_t;
 
@@ -76,12 +76,12 @@ typedef struct sl_mseries {
 #define SL_METRICS_MAX_SERIES 16384
 
 typedef struct sl_metrics {
-    sl_mseries_t *_Atomic head;   /* newest series first */
+    sl_mseries_t *_Atomic head; /* newest series first */
     _Atomic uint64_t n_series;
-    _Atomic uint64_t errors;      /* series not recorded (SL_METRICS_MAX_SERIES reached) */
+    _Atomic uint64_t errors; /* series not recorded (SL_METRICS_MAX_SERIES reached) */
     /* the worker's own index: open hashing, chains through hnext */
     sl_mseries_t **index;
-    size_t index_cap;             /* a power of two */
+    size_t index_cap; /* a power of two */
 } sl_metrics_t;
 
 /* A new empty store (caller frees with sl_metrics_free). Aborts on OOM. */

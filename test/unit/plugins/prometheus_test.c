@@ -20,9 +20,17 @@ static void test_labels_and_flags(void)
     sl_consumer_t alice = {.username = "alice"};
     uint64_t now = sl_now_ns();
     sl_req_t req = {
-        .w = &w, .route = &rt, .consumer = &alice, .status = 200, .response_started = true,
-        .upstream_status = 200, .head_in = 80, .body_received = 20, .bytes_out = 300,
-        .start_ns = now - 40000000, .upstream_send_ns = now - 30000000,
+        .w = &w,
+        .route = &rt,
+        .consumer = &alice,
+        .status = 200,
+        .response_started = true,
+        .upstream_status = 200,
+        .head_in = 80,
+        .body_received = 20,
+        .bytes_out = 300,
+        .start_ns = now - 40000000,
+        .upstream_send_ns = now - 30000000,
         .upstream_head_ns = now - 10000000,
     };
     conf_t c = {.status_code_metrics = true, .latency_metrics = true, .bandwidth_metrics = true};
