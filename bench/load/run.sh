@@ -7,14 +7,16 @@
 #   --rounds N     interleaved rounds (default 3, or $ROUNDS)
 #   --duration D   measured wrk run per figure, wrk syntax (default 10s, or $DURATION)
 #   --sluice PATH  gateway binary (default build/sluice)
-#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,sluice-keyauth,
-#                  sluice-rl,sluice-rl-redis,nginx,haproxy (default: direct,sluice,nginx,
-#                  haproxy; sluice-log is sluice with its access log written to a file;
-#                  sluice-keyauth is sluice with key-auth on every request, the key in an
-#                  `apikey` header among 10,000 credentials; sluice-rl has rate-limiting policy
-#                  local on every request, sluice-rl-redis policy redis with sync_rate 1 against
-#                  a redis-server on the load CPU; both with limits no run reaches, so every
-#                  request is counted and passes)
+#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,sluice-metrics,
+#                  sluice-keyauth,sluice-rl,sluice-rl-redis,nginx,haproxy (default: direct,
+#                  sluice,nginx,haproxy). sluice-log is sluice with its access log written to a
+#                  file; sluice-metrics adds the prometheus plugin, globally with every
+#                  *_metrics flag on, to sluice-log, and scrapes GET /metrics once a second
+#                  during the measured run; sluice-keyauth is sluice with key-auth on every
+#                  request, the key in an `apikey` header among 10,000 credentials; sluice-rl
+#                  has rate-limiting policy local on every request, sluice-rl-redis policy
+#                  redis with sync_rate 1 against a redis-server on the load CPU; both with
+#                  limits no run reaches, so every request is counted and passes.
 #   --out FILE     also write the report to FILE
 #   --scenarios L  comma-separated subset of: keepalive-50,keepalive-256,close-50 (default: all)
 # Environment: WARMUP (default 2s, wrk run before each measurement), PROXY_CPU (default 0),
@@ -45,7 +47,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 SLUICE=$root/build/sluice
 ONLY=direct,sluice,nginx,haproxy
 OUT=""
-ALL_TARGETS="direct sluice sluice-log sluice-keyauth sluice-rl sluice-rl-redis nginx haproxy"
+ALL_TARGETS="direct sluice sluice-log sluice-metrics sluice-keyauth sluice-rl sluice-rl-redis nginx haproxy"
 # Scenarios, in order: NAME:CONNECTIONS:EXTRA_REQUEST_HEADER
 SCENARIOS=("keepalive-50:50:" "keepalive-256:256:" "close-50:50:Connection: close")
 
@@ -104,7 +106,8 @@ done
 if wants haproxy; then
     command -v haproxy >/dev/null || die "'haproxy' not found: run scripts/install-deps.sh"
 fi
-if wants sluice; then
+if wants sluice || wants sluice-log || wants sluice-metrics || wants sluice-keyauth ||
+    wants sluice-rl || wants sluice-rl-redis; then
     [ -x "$SLUICE" ] || die "$SLUICE is not an executable: build it (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j) or pass --sluice PATH"
     SLUICE=$(cd "$(dirname "$SLUICE")" && pwd)/$(basename "$SLUICE")
 fi
@@ -188,7 +191,7 @@ base=$(find_ports) || die "no 12 free consecutive ports on 127.0.0.1"
 UPSTREAM_PORT=$base
 declare -A PORT=([direct]=$base [sluice]=$((base + 1)) [nginx]=$((base + 2)) [haproxy]=$((base + 3))
                 [sluice-log]=$((base + 5)) [sluice-keyauth]=$((base + 6)) [sluice-rl]=$((base + 7))
-                [sluice-rl-redis]=$((base + 8)))
+                [sluice-rl-redis]=$((base + 8)) [sluice-metrics]=$((base + 10)))
 REDIS_PORT=$((base + 9))
 SLUICE_ADMIN_PORT=$((base + 4))
 
@@ -291,10 +294,12 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
             render "$here/haproxy.cfg.in" "$dir/haproxy.cfg" "$dir" "${PORT[haproxy]}"
             start_server haproxy "${PORT[haproxy]}" "$dir/out.log" "$PROXY_CPU" \
                 haproxy -db -f "$dir/haproxy.cfg" ;;
-        sluice|sluice-log|sluice-keyauth|sluice-rl|sluice-rl-redis)
+        sluice|sluice-log|sluice-metrics|sluice-keyauth|sluice-rl|sluice-rl-redis)
             if [ "$t" = sluice-keyauth ]; then
                 render "$here/sluice-keyauth.yml.in" "$dir/sluice.yml.head" "$dir" "${PORT[$t]}"
                 keyauth_consumers "$dir/sluice.yml.head" "$dir/sluice.yml"
+            elif [ "$t" = sluice-metrics ]; then
+                render "$here/sluice-metrics.yml.in" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
             else
                 render "$here/sluice.yml.in" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
             fi
@@ -311,7 +316,7 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
             # access log line to a file), a connection is never closed for its request count,
             # an upstream pool as large as the client concurrency.
             local alog=off
-            [ "$t" = sluice-log ] && alog="$dir/access.log"
+            case $t in sluice-log|sluice-metrics) alog="$dir/access.log" ;; esac
             start_server "$t" "${PORT[$t]}" "$dir/out.log" "$PROXY_CPU" \
                 env KONG_PROXY_ACCESS_LOG="$alog" SLUICE_KEEPALIVE_REQUESTS=1000000 \
                 SLUICE_UPSTREAM_KEEPALIVE_MAX_REQUESTS=1000000 \
@@ -393,8 +398,28 @@ measure() {   # measure ROUND SCENARIO CONNS HEADER TARGET
         mapfile -t pids < <(proc_tree "$pid")
         ticks0=$(cpu_ticks "${pids[@]}")
     fi
+    local scraper=""
+    if [ "$t" = sluice-metrics ]; then
+        # what a Prometheus server does, more often than usual: the scrape runs on the
+        # gateway's master thread, on the proxy's CPU, while the worker serves the load
+        (while :; do
+            curl -sf -o "$dir/metrics.txt" "http://127.0.0.1:$SLUICE_ADMIN_PORT/metrics" &&
+                echo ok >>"$dir/scrapes" || echo failed >>"$dir/scrapes"
+            sleep 1
+        done) </dev/null >/dev/null 2>&1 &
+        scraper=$!
+        started+=("$scraper")
+    fi
     run_wrk "$wrkout" -t1 -c"$conns" -d"$DURATION" --latency "${hdr[@]}" \
         "http://127.0.0.1:${PORT[$t]}/bench"
+    if [ -n "$scraper" ]; then
+        kill "$scraper" 2>/dev/null || true
+        wait "$scraper" 2>/dev/null || true
+        forget_pid "$scraper"
+        log "$t: $(grep -c '^ok' "$dir/scrapes" 2>/dev/null || true) scrapes answered 200," \
+            "$(grep -c '^failed' "$dir/scrapes" 2>/dev/null || true) failed;" \
+            "$(grep -c '^kong_http_requests_total' "$dir/metrics.txt" 2>/dev/null || true) request series in the last"
+    fi
     ticks1=0
     hwm=0
     if [ -n "$pid" ]; then
@@ -426,7 +451,7 @@ fi
 
 read -r -a tlist <<<"$targets"
 nt=${#tlist[@]}
-log "ports 127.0.0.1:$base-$((base + 9)); proxy on CPU $PROXY_CPU, upstream and wrk on CPU $LOAD_CPU"
+log "ports 127.0.0.1:$base-$((base + 10)); proxy on CPU $PROXY_CPU, upstream and wrk on CPU $LOAD_CPU"
 log "targets: $targets; $ROUNDS round(s) of ${DURATION} (+${WARMUP} warm-up) per figure"
 for round in $(seq "$ROUNDS"); do
     while IFS=: read -r scen conns header; do
@@ -445,7 +470,7 @@ fi
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 versions="nginx $(nginx -v 2>&1 | sed 's#.*/##')"
 if wants haproxy; then versions="$versions, HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}')"; fi
-if wants sluice; then versions="$versions, $( ("$SLUICE" --version 2>&1 || true) | head -n 1)"; fi
+if wants sluice || wants sluice-log || wants sluice-metrics; then versions="$versions, $( ("$SLUICE" --version 2>&1 || true) | head -n 1)"; fi
 versions="$versions, $( (wrk --version 2>&1 || true) | awk 'NR==1 {print $1, $2}')"
 
 report=$tmp/report.md
@@ -557,6 +582,25 @@ for scen in order:
             "1.00" if tgt == "nginx" else fmt(med(cpu_ratio), ".2f"),
             "**" + ", ".join(errs) + "**" if errs else "0",
             " / ".join("%.1fk" % (r["ok_rps"] / 1e3) for r in sorted(ok, key=lambda r: r["round"]))))
+    print()
+    # what the access log and metrics cost: each sluice variant against plain sluice, per round
+    base = {r["round"]: r for r in rows.get((scen, "sluice"), []) if r["status"] == "ok"}
+    for tgt in targets:
+        if not tgt.startswith("sluice-") or not base:
+            continue
+        rps, cpu = [], []
+        for r in rows.get((scen, tgt), []):
+            b = base.get(r["round"])
+            if r["status"] != "ok" or not b:
+                continue
+            if b["ok_rps"]:
+                rps.append(r["ok_rps"] / b["ok_rps"])
+            if r["cpu_us"] is not None and b["cpu_us"]:
+                cpu.append(r["cpu_us"] / b["cpu_us"])
+        if rps:
+            print("- %s ÷ sluice: req/s %s, CPU/request %s (medians of per-round ratios: %s)" % (
+                tgt, fmt(med(rps), ".3f"), fmt(med(cpu), ".3f"),
+                " / ".join("%.3f" % x for x in rps)))
     print()
 PY
 

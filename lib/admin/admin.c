@@ -13,11 +13,13 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "admin/metrics.h"
 #include "admin/render.h"
 #include "config/load.h"
 #include "core/log.h"
 #include "http/conn.h"
 #include "http/headers.h"
+#include "metrics/prom.h"
 #include "plugin/plugin.h"
 
 static const char *const collections[] = {
@@ -159,6 +161,20 @@ static cJSON *status(const sl_admin_t *a, const sl_config_t *cfg)
     cJSON_AddNumberToObject(srv, "total_requests", (double)requests);
     cJSON_AddStringToObject(o, "configuration_hash", cfg->hash);
     return o;
+}
+
+/* GET /metrics: Prometheus text, built in the request arena. */
+static void reply_metrics(sl_req_t *req)
+{
+    const sl_admin_t *a = req->w->handler_ctx;
+    sl_hbuf_t body;
+    sl_hbuf_init(&body, req->arena, 16384);
+    sl_admin_metrics(a, req->slot->snap, &body, req->arena);
+    char headers[96] = "";
+    if (req->w->settings->headers & SL_HDR_ADMIN_LATENCY)
+        snprintf(headers, sizeof(headers), "X-Kong-Admin-Latency: %llu\r\n",
+                 (unsigned long long)((sl_now_ns() - req->start_ns) / 1000000));
+    sl_conn_respond(req->conn, 200, NULL, SL_PROM_CONTENT_TYPE, headers, body.p, body.len);
 }
 
 /* Splits the path into at most 4 segments; returns the count, or -1 if there are more. */
@@ -366,7 +382,10 @@ static void admin_start(sl_req_t *req)
     }
     if (n < 1 || !is_collection(seg[0])) {
         if (n == 1 && strcmp(seg[0], "metrics") == 0) {
-            reply_message(req, 501, "not implemented in this version of sluice");
+            if (!get)
+                reply_message(req, 405, "Method not allowed");
+            else
+                reply_metrics(req);
             return;
         }
         reply_message(req, 404, "Not found");

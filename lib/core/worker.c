@@ -21,6 +21,7 @@
 #include "core/write.h"
 #include "core/xalloc.h"
 #include "http/conn.h"
+#include "metrics/store.h"
 #include "plugin/plugin.h"
 #include "proxy/dns.h"
 #include "proxy/upstream.h"
@@ -227,6 +228,9 @@ void sl_worker_cleanup(sl_worker_t *w)
     if (pending)
         sl_snapshot_release(pending);
     sl_bufpool_destroy(&w->bufs);
+    /* the admin API, the only reader, has stopped answering before any worker stops */
+    sl_metrics_free(w->metrics);
+    w->metrics = NULL;
 }
 
 static void worker_main(void *arg)
@@ -294,6 +298,7 @@ static int setup(sl_worker_t *w, sl_snapshot_t *snap)
 
 int sl_worker_start(sl_worker_t *w, sl_snapshot_t *snap)
 {
+    w->metrics = sl_metrics_new();
     w->loop = &w->own_loop;
     uv_loop_init(w->loop);
     w->loop->data = w;

@@ -25,6 +25,7 @@ typedef struct sl_handler sl_handler_t;
 typedef struct sl_write sl_write_t;
 typedef struct sl_pool sl_pool_t;
 typedef struct sl_dns sl_dns_t;
+typedef struct sl_metrics sl_metrics_t;
 
 /* A snapshot as one worker uses it: the per-worker state that goes with it and the number of
  * this worker's requests running on it. */
@@ -94,6 +95,10 @@ typedef struct sl_worker {
     sl_alog_t alog;                   /* this worker's buffer for it */
     void **plugin_states;             /* per registered plugin (plugin/plugin.h); NULL on the
                                          admin listener, which runs no plugins */
+    sl_metrics_t *metrics;            /* per-request metrics (metrics/store.h): written by this
+                                         worker, read by the master at scrape; made before the
+                                         thread starts, freed after it ends. NULL on the admin
+                                         listener */
 } sl_worker_t;
 
 /* Binds the <n> listening sockets <ls> for <w> (SO_REUSEPORT, so every worker binds its
