@@ -132,7 +132,7 @@ static size_t put_escaped(char *out, size_t room, const char *s, size_t n, bool 
     return w;
 }
 
-void sl_alog_request(sl_alog_t *l, const sl_req_t *req)
+void sl_alog_request(sl_alog_t *l, sl_req_t *req)
 {
     if (l->fd < 0)
         return;
@@ -158,7 +158,7 @@ void sl_alog_request(sl_alog_t *l, const sl_req_t *req)
     if (l->format == SL_ALOG_JSON) {
         uint64_t total_ms = (sl_now_ns() - req->start_ns) / 1000000;
         PUT("{\"time\":\"%s\",\"remote_addr\":\"%s\",\"method\":\"", l->time_local,
-            req->conn->peer_ip);
+            sl_req_client_ip(req));
         ESC(req->method, true);
         PUT("\",\"uri\":\"");
         ESC(req->target, true);
@@ -181,7 +181,7 @@ void sl_alog_request(sl_alog_t *l, const sl_req_t *req)
             PUT(",\"service\":\"%s\"", req->service->name);
         PUT("}\n");
     } else {
-        PUT("%s - - [%s] \"", req->conn->peer_ip, l->time_local);
+        PUT("%s - - [%s] \"", sl_req_client_ip(req), l->time_local);
         ESC(req->method, false);
         PUT(" ");
         ESC(req->target, false);

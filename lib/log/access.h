@@ -55,7 +55,7 @@ typedef struct sl_alog {
 /* Sets up a worker's log on <loop>; <fd> -1 turns it off. */
 void sl_alog_init(sl_alog_t *l, uv_loop_t *loop, int fd, sl_alog_format_t format);
 /* Appends the line for <req> (its response is complete, or the client went away). */
-void sl_alog_request(sl_alog_t *l, const sl_req_t *req);
+void sl_alog_request(sl_alog_t *l, sl_req_t *req);
 /* Writes out what is buffered. */
 void sl_alog_flush(sl_alog_t *l);
 /* Flushes and closes the timer (the worker is stopping). */

@@ -371,7 +371,7 @@ static int64_t ms_between(uint64_t from_ns, uint64_t to_ns)
     return to_ns > from_ns ? (int64_t)((to_ns - from_ns) / 1000000) : 0;
 }
 
-void sl_log_record(sl_hbuf_t *b, const sl_req_t *req, const sl_log_entities_t *ents,
+void sl_log_record(sl_hbuf_t *b, sl_req_t *req, const sl_log_entities_t *ents,
                    uint64_t now_ns, int64_t now_ms)
 {
     sl_arena_t *a = req->arena;
@@ -496,7 +496,7 @@ void sl_log_record(sl_hbuf_t *b, const sl_req_t *req, const sl_log_entities_t *e
         sl_hbuf_slice(b, ents->services[svc->rt_index]);
     }
     LIT(b, ",\"client_ip\":");
-    json_cstr(b, c ? c->peer_ip : "");
+    json_cstr(b, sl_req_client_ip(req));
     LIT(b, ",\"started_at\":");
     json_i64(b, started_ms);
     /* kong.response.get_source(): "upstream" when the upstream's response was relayed */

@@ -47,7 +47,7 @@ sl_log_entities_t *sl_log_entities_build(const sl_config_t *cfg, sl_arena_t *are
  * one JSON object without a newline. <ents> may be NULL: route, service and consumer are
  * then left out. <now_ns> is the current sl_now_ns(); <now_ms> the wall clock in
  * milliseconds since the epoch (started_at is derived from both). */
-void sl_log_record(sl_hbuf_t *out, const sl_req_t *req, const sl_log_entities_t *ents,
+void sl_log_record(sl_hbuf_t *out, sl_req_t *req, const sl_log_entities_t *ents,
                    uint64_t now_ns, int64_t now_ms);
 
 /* Appends <len> bytes of <s> as a JSON string (quoted; control characters, quotes and

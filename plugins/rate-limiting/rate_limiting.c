@@ -77,14 +77,16 @@ static void worker_fini(sl_worker_t *w, void *state)
     sl_rl_redis_set_free(state);
 }
 
-static sl_slice_t client_ip(const sl_req_t *req)
+/* kong.client.get_forwarded_ip: the socket peer, or the address trusted proxies forwarded */
+static sl_slice_t client_ip(sl_req_t *req)
 {
-    return sl_slice(req->conn->peer_ip, strlen(req->conn->peer_ip));
+    const char *ip = sl_req_client_ip(req);
+    return sl_slice(ip, strlen(ip));
 }
 
 /* What requests are counted by (Kong's get_identifier); the client address when the
  * configured source has nothing. */
-static sl_slice_t identifier(const sl_req_t *req, const sl_rl_conf_t *c)
+static sl_slice_t identifier(sl_req_t *req, const sl_rl_conf_t *c)
 {
     const char *id = NULL;
     switch (c->limit_by) {

@@ -143,6 +143,50 @@ class TestLimitBy(RateLimitCase):
             self.assertEqual(gw.get("/c").status, 200)
 
 
+class TestConsumers(RateLimitCase):
+    """limit_by consumer / credential after key-auth, and consumer-scoped instances (a
+    per-consumer limit overriding the route's), in Kong's lookup order."""
+
+    def doc(self, limit_by="consumer"):
+        doc = config(services=[service("s", self.up.url, [
+            route("r", ["/"], strip_path=False, plugins=[
+                {"name": "key-auth", "config": {}},
+                rl(hour=3, limit_by=limit_by),
+            ])])])
+        doc["consumers"] = [
+            {"username": "alice", "keyauth_credentials": [{"key": "ka1"}, {"key": "ka2"}]},
+            {"username": "bob", "keyauth_credentials": [{"key": "kb"}],
+             "plugins": [rl(hour=1, limit_by=limit_by)]},
+        ]
+        return doc
+
+    def test_by_consumer_shares_keys_and_consumer_instance_wins(self):
+        with Gateway(self.doc()) as gw:
+            # alice's two keys count together; bob's own instance allows one an hour
+            got = [gw.get("/", [("apikey", k)]).status for k in ("ka1", "ka2", "ka1", "ka2")]
+            self.assertEqual(got, [200, 200, 200, 429])
+            r = gw.get("/", [("apikey", "kb")])
+            self.assertEqual(r.header("x-ratelimit-limit-hour"), "1")
+            self.assertEqual(gw.get("/", [("apikey", "kb")]).status, 429)
+            # no key: key-auth answers before any counting
+            self.assertEqual(gw.get("/").status, 401)
+
+    def test_by_credential(self):
+        with Gateway(self.doc("credential")) as gw:
+            got = [gw.get("/", [("apikey", k)]).status for k in ("ka1", "ka1", "ka1", "ka1")]
+            self.assertEqual(got, [200, 200, 200, 429])
+            self.assertEqual(gw.get("/", [("apikey", "ka2")]).status, 200)  # its own count
+
+
+class TestTrustedProxy(RateLimitCase):
+    def test_ip_from_a_trusted_proxy(self):
+        env = {"KONG_TRUSTED_IPS": "127.0.0.1", "KONG_REAL_IP_HEADER": "X-Forwarded-For"}
+        with Gateway(one_route(self.up, [rl(hour=1, limit_by="ip")]), env=env) as gw:
+            self.assertEqual(gw.get("/", [("X-Forwarded-For", "203.0.113.7")]).status, 200)
+            self.assertEqual(gw.get("/", [("X-Forwarded-For", "203.0.113.7")]).status, 429)
+            self.assertEqual(gw.get("/", [("X-Forwarded-For", "203.0.113.8")]).status, 200)
+
+
 class TestScoping(RateLimitCase):
     def test_route_instance_beats_global_and_global_counts_are_shared(self):
         doc = config(services=[service("s", self.up.url, [
