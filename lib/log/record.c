@@ -496,7 +496,7 @@ void sl_log_record(sl_hbuf_t *b, sl_req_t *req, const sl_log_entities_t *ents,
         sl_hbuf_slice(b, ents->services[svc->rt_index]);
     }
     LIT(b, ",\"client_ip\":");
-    json_cstr(b, sl_req_client_ip(req));
+    json_cstr(b, req->conn ? sl_req_client_ip(req) : "");
     LIT(b, ",\"started_at\":");
     json_i64(b, started_ms);
     /* kong.response.get_source(): "upstream" when the upstream's response was relayed */
