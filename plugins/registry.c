@@ -7,10 +7,12 @@
 #include <string.h>
 
 extern const sl_plugin_desc_t sl_plugin_correlation_id;
+extern const sl_plugin_desc_t sl_plugin_jwt;
 extern const sl_plugin_desc_t sl_plugin_request_termination;
 
 const sl_plugin_desc_t *const sl_plugin_registry[] = {
     &sl_plugin_correlation_id,
+    &sl_plugin_jwt,
     &sl_plugin_request_termination,
     NULL,
 };

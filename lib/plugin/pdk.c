@@ -7,6 +7,7 @@
 #include "config/model.h"
 #include "core/log.h"
 #include "http/conn.h"
+#include "http/errors.h"
 #include "http/headers.h"
 #include "plugin/chain.h"
 #include "plugin/plugin.h"
@@ -113,6 +114,19 @@ void sl_pdk_exit_message(sl_req_t *req, int status, const char *message)
     }
     sl_hbuf_lit(&hb, "\"}");
     sl_pdk_exit(req, status, "application/json; charset=utf-8", hb.p, hb.len);
+}
+
+void sl_pdk_error(sl_req_t *req, int status, const char *message)
+{
+    /* Kong-level negotiation (kong/tools/utils.lua get_response_type): Accept, else JSON */
+    sl_slice_t accept = sl_req_header(req, "accept");
+    int m = accept.p ? sl_mime_from_accept(accept) : -1;
+    if (m < 0)
+        m = SL_MIME_JSON;
+    size_t cap = 1024 + 2 * strlen(message);
+    char *body = sl_arena_alloc(req->arena, cap);
+    size_t len = sl_err_body((sl_mime_t)m, message, req->id, body, cap);
+    sl_pdk_exit(req, status, sl_mime_content_type((sl_mime_t)m), body, len);
 }
 
 static void phase_failed(sl_req_t *req, const char *plugin, const char *phase)

@@ -41,6 +41,9 @@ void sl_pdk_authenticate(sl_req_t *req, const sl_consumer_t *consumer, const cha
 /* kong.response.exit with a message: <status> and the compact JSON {"message":"<message>"}
  * (no request_id, whatever the Accept header says). */
 void sl_pdk_exit_message(sl_req_t *req, int status, const char *message);
+/* kong.response.error: <status> with Kong's error template for <message> (JSON with the
+ * request id unless the Accept header asks for HTML, XML or text), as Kong's own errors. */
+void sl_pdk_error(sl_req_t *req, int status, const char *message);
 /* kong.response.exit with a body: <status>, <content_type> (NULL: none) and <body>. */
 void sl_pdk_exit(sl_req_t *req, int status, const char *content_type, const char *body,
                  size_t len);
