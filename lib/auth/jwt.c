@@ -167,14 +167,18 @@ static const cJSON *decode_json(const char *p, size_t len, sl_arena_t *arena)
     long n = sl_jwt_b64_decode(p, len, buf);
     if (n < 0)
         return NULL;
+    /* cJSON takes any control character for whitespace; lua-cjson, like the JSON grammar,
+     * allows none outside whitespace, and none raw inside strings */
+    for (long i = 0; i < n; i++)
+        if (buf[i] < 0x20 && buf[i] != '\t' && buf[i] != '\n' && buf[i] != '\r')
+            return NULL;
     buf[n] = '\0';
     const char *end = NULL;
     json_arena = arena;
     /* the length includes the NUL so that cJSON may require the document to end there */
     cJSON *j = cJSON_ParseWithLengthOpts((const char *)buf, (size_t)n + 1, &end, true);
     json_arena = NULL;
-    /* lua-cjson refuses anything after the document; a NUL inside the text would stop
-     * cJSON early, so the end must be the real one */
+    /* lua-cjson refuses anything after the document */
     if (j && end != (const char *)buf + n)
         return NULL;
     return j;
