@@ -7,8 +7,11 @@
 #   --rounds N     interleaved rounds (default 3, or $ROUNDS)
 #   --duration D   measured wrk run per figure, wrk syntax (default 10s, or $DURATION)
 #   --sluice PATH  gateway binary (default build/sluice)
-#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,nginx,haproxy
-#                  (default: all; sluice-log is sluice with its access log written to a file)
+#   --only LIST    comma-separated subset of: direct,sluice,sluice-log,sluice-jwt-hs256,
+#                  sluice-jwt-rs256,nginx,haproxy (default: direct,sluice,nginx,haproxy;
+#                  sluice-log is sluice with its access log written to a file;
+#                  sluice-jwt-* is sluice with a global jwt plugin, every request carrying the
+#                  same Bearer token, HS256 or RS256 with a 2048-bit key, verified every time)
 #   --out FILE     also write the report to FILE
 #   --scenarios L  comma-separated subset of: keepalive-50,keepalive-256,close-50 (default: all)
 # Environment: WARMUP (default 2s, wrk run before each measurement), PROXY_CPU (default 0),
@@ -39,7 +42,7 @@ LOAD_CPU=${LOAD_CPU:-1}
 SLUICE=$root/build/sluice
 ONLY=direct,sluice,nginx,haproxy
 OUT=""
-ALL_TARGETS="direct sluice sluice-log nginx haproxy"
+ALL_TARGETS="direct sluice sluice-log sluice-jwt-hs256 sluice-jwt-rs256 nginx haproxy"
 # Scenarios, in order: NAME:CONNECTIONS:EXTRA_REQUEST_HEADER
 SCENARIOS=("keepalive-50:50:" "keepalive-256:256:" "close-50:50:Connection: close")
 
@@ -181,8 +184,42 @@ PY
 base=$(find_ports) || die "no 8 free consecutive ports on 127.0.0.1"
 UPSTREAM_PORT=$base
 declare -A PORT=([direct]=$base [sluice]=$((base + 1)) [nginx]=$((base + 2)) [haproxy]=$((base + 3))
-                [sluice-log]=$((base + 5)))
+                [sluice-log]=$((base + 5)) [sluice-jwt-hs256]=$((base + 6))
+                [sluice-jwt-rs256]=$((base + 7)))
 SLUICE_ADMIN_PORT=$((base + 4))
+
+# --- jwt targets -----------------------------------------------------------------------------
+# One consumer with an HS256 and an RS256 (2048-bit) jwt secret, and a token for each made by
+# PyJWT (python3-jwt); wrk sends the same token on every request, so these figures are for a
+# verification of one token over and over (key and HMAC contexts warm, no token cache).
+jwt_tokens() {
+    local py=python3
+    "$py" -c 'import jwt' 2>/dev/null || py=/usr/bin/python3
+    "$py" - "$tmp" <<'PY'
+import sys
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+d = sys.argv[1]
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                    serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+open(d + "/jwt-rs256.pem", "w").write(pem)
+open(d + "/jwt-rs256.token", "w").write(jwt.encode({"iss": "bench-rs256", "sub": "bench"}, key,
+                                                   algorithm="RS256"))
+open(d + "/jwt-hs256.token", "w").write(jwt.encode({"iss": "bench-hs256", "sub": "bench"},
+                                                   "bench-hmac-secret-0123456789abcdef",
+                                                   algorithm="HS256"))
+PY
+}
+jwt_config() {   # jwt_config hs256|rs256: the YAML appended to the sluice config
+    printf 'consumers:\n  - username: bench\n    jwt_secrets:\n'
+    printf '      - key: bench-hs256\n        secret: bench-hmac-secret-0123456789abcdef\n'
+    printf '      - key: bench-rs256\n        algorithm: RS256\n        rsa_public_key: |\n'
+    sed 's/^/          /' "$tmp/jwt-rs256.pem"
+    printf 'plugins:\n  - name: jwt\n'
+}
+case " $targets " in *" sluice-jwt-"*) jwt_tokens || die "making the jwt tokens needs python3-jwt" ;; esac
 
 # --- configs ---------------------------------------------------------------------------------
 # nginx creates every temp path of the modules it was built with at start-up; point them into
@@ -238,9 +275,12 @@ start_server() {   # start_server NAME PORT LOG CPU COMMAND...: sets SERVER_PID;
 }
 
 UPSTREAM_BODY=""
-check_answer() {   # check_answer PORT: the upstream's body comes back with 200, else prints why
-    local code body
-    body=$(curl -s --max-time 5 -o - -w '\n%{http_code}' "http://127.0.0.1:$1/bench" 2>/dev/null) || true
+check_answer() {   # check_answer PORT [HEADER]: the upstream's body comes back with 200, else
+    local code body   # prints why
+    local -a h=()
+    [ -n "${2:-}" ] && h=(-H "$2")
+    body=$(curl -s --max-time 5 "${h[@]}" -o - -w '\n%{http_code}' "http://127.0.0.1:$1/bench" \
+        2>/dev/null) || true
     code=${body##*$'\n'}
     body=${body%$'\n'*}
     if [ "$code" != 200 ]; then
@@ -265,8 +305,9 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
             render "$here/haproxy.cfg.in" "$dir/haproxy.cfg" "$dir" "${PORT[haproxy]}"
             start_server haproxy "${PORT[haproxy]}" "$dir/out.log" "$PROXY_CPU" \
                 haproxy -db -f "$dir/haproxy.cfg" ;;
-        sluice|sluice-log)
+        sluice|sluice-log|sluice-jwt-*)
             render "$here/sluice.yml.in" "$dir/sluice.yml" "$dir" "${PORT[$t]}"
+            case $t in sluice-jwt-*) jwt_config "${t#sluice-jwt-}" >>"$dir/sluice.yml" ;; esac
             # Same limits as the nginx config: no access log (sluice-log: Kong's default
             # access log line to a file), a connection is never closed for its request count,
             # an upstream pool as large as the client concurrency.
@@ -325,10 +366,14 @@ results=$tmp/results.tsv
 measure() {   # measure ROUND SCENARIO CONNS HEADER TARGET
     local round=$1 scen=$2 conns=$3 header=$4 t=$5 dir pid why ticks0 ticks1 hwm wrkout
     local -a hdr=() pids=()
+    local auth
     dir=$tmp/r$round-$scen-$t
     mkdir -p "$dir"
     wrkout=$dir/wrk.txt
     if [ -n "$header" ]; then hdr=(-H "$header"); fi
+    auth=""
+    case $t in sluice-jwt-*) auth="Authorization: Bearer $(cat "$tmp/jwt-${t#sluice-jwt-}.token")"
+                            hdr+=(-H "$auth") ;; esac
     log "round $round/$ROUNDS  $scen  $t"
     pid=""
     if [ "$t" != direct ]; then
@@ -339,7 +384,7 @@ measure() {   # measure ROUND SCENARIO CONNS HEADER TARGET
         fi
         pid=$SERVER_PID
     fi
-    if ! why=$(check_answer "${PORT[$t]}"); then
+    if ! why=$(check_answer "${PORT[$t]}" "$auth"); then
         log "$t $why"
         printf '%s\t%s\t%s\tfailed\t\t\t\t%s\n' "$round" "$scen" "$t" "$why" >>"$results"
         [ -n "$pid" ] && { stop_pid "$pid"; forget_pid "$pid"; }
