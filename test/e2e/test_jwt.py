@@ -105,8 +105,7 @@ class TestJwt(GatewayTestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.gw.stop()
-        cls.gw._cleanup()
+        cls.gw.__exit__(None, None, None)  # checks that it exits 0 on SIGTERM
         cls.up.stop()
 
     def setUp(self):
@@ -394,6 +393,37 @@ class TestJwt(GatewayTestCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(self.gw.get("/preflight").status, 401)
         self.assertEqual(self.gw.request("OPTIONS", "/default").status, 401)
+
+
+class TestJwtReload(GatewayTestCase):
+    """The public keys a worker parsed belong to one snapshot: after a reload that changes a
+    credential's key under the same name, the old key no longer verifies."""
+
+    def cfg(self, key):
+        doc = config(services=[service("s", self.up.url, [
+            route("r", ["/"], strip_path=False, plugins=[jwtp()])])])
+        doc["consumers"] = [{"username": "u", "jwt_secrets": [
+            {"key": "rk", "algorithm": "RS256", "rsa_public_key": pem_public(key)}]}]
+        return doc
+
+    def test_key_change_on_reload(self):
+        k1 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        k2 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        t1 = pyjwt.encode({"iss": "rk"}, k1, algorithm="RS256")
+        t2 = pyjwt.encode({"iss": "rk"}, k2, algorithm="RS256")
+        hdr = lambda t: [("Authorization", "Bearer " + t)]
+        with Upstream() as up:
+            self.up = up
+            with Gateway(self.cfg(k1)) as gw:
+                self.assertEqual(gw.get("/x", hdr(t1)).status, 200)
+                self.assertEqual(gw.get("/x", hdr(t2)).status, 401)
+                gw.reload(self.cfg(k2))
+                deadline = time.monotonic() + 5
+                while gw.get("/x", hdr(t2)).status != 200 and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                self.assertEqual(gw.get("/x", hdr(t2)).status, 200)
+                r = gw.get("/x", hdr(t1))
+                self.assertEqual((r.status, r.body), (401, b'{"message":"Invalid signature"}'))
 
 
 def jwtp(**conf):
