@@ -13,6 +13,7 @@ extern const sl_plugin_desc_t sl_plugin_cors;
 extern const sl_plugin_desc_t sl_plugin_file_log;
 extern const sl_plugin_desc_t sl_plugin_http_log;
 extern const sl_plugin_desc_t sl_plugin_ip_restriction;
+extern const sl_plugin_desc_t sl_plugin_jwt;
 extern const sl_plugin_desc_t sl_plugin_key_auth;
 extern const sl_plugin_desc_t sl_plugin_prometheus;
 extern const sl_plugin_desc_t sl_plugin_rate_limiting;
@@ -28,6 +29,7 @@ const sl_plugin_desc_t *const sl_plugin_registry[] = {
     &sl_plugin_file_log,
     &sl_plugin_http_log,
     &sl_plugin_ip_restriction,
+    &sl_plugin_jwt,
     &sl_plugin_key_auth,
     &sl_plugin_prometheus,
     &sl_plugin_rate_limiting,

@@ -19,7 +19,8 @@ codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 TRIXIE_LIBS="libllhttp-dev libmbedtls-dev libcyaml-dev libcjson-dev"
 BASE_PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev llvm
   libuv1-dev libhiredis-dev libpcre2-dev zlib1g-dev libyaml-dev
-  python3 curl ca-certificates redis-server nginx-light haproxy wrk procps
+  python3 python3-jwt python3-cryptography curl ca-certificates redis-server nginx-light haproxy
+  wrk procps
   nodejs npm"
 
 if [ "$codename" = "bookworm" ]; then

@@ -8,7 +8,8 @@
 #   --duration D   measured wrk run per figure, wrk syntax (default 10s, or $DURATION)
 #   --sluice PATH  gateway binary (default build/sluice)
 #   --only LIST    comma-separated subset of: direct,sluice,sluice-log,sluice-metrics,
-#                  sluice-keyauth,sluice-rl,sluice-rl-redis,nginx,haproxy (default: direct,
+#                  sluice-keyauth,sluice-rl,sluice-rl-redis,sluice-jwt-hs256,sluice-jwt-rs256,
+#                  nginx,haproxy (default: direct,
 #                  sluice,nginx,haproxy). sluice-log is sluice with its access log written to a
 #                  file; sluice-metrics adds the prometheus plugin, globally with every
 #                  *_metrics flag on, to sluice-log, and scrapes GET /metrics once a second
@@ -16,7 +17,10 @@
 #                  request, the key in an `apikey` header among 10,000 credentials; sluice-rl
 #                  has rate-limiting policy local on every request, sluice-rl-redis policy
 #                  redis with sync_rate 1 against a redis-server on the load CPU; both with
-#                  limits no run reaches, so every request is counted and passes.
+#                  limits no run reaches, so every request is counted and passes;
+#                  sluice-jwt-hs256 / sluice-jwt-rs256 is sluice with a global jwt plugin,
+#                  every request carrying the same Bearer token, HS256 or RS256 with a 2048-bit
+#                  key, verified every time.
 #   --out FILE     also write the report to FILE
 #   --scenarios L  comma-separated subset of: keepalive-50,keepalive-256,close-50 (default: all)
 # Environment: WARMUP (default 2s, wrk run before each measurement), PROXY_CPU (default 0),
@@ -47,7 +51,8 @@ LOAD_CPU=${LOAD_CPU:-1}
 SLUICE=$root/build/sluice
 ONLY=direct,sluice,nginx,haproxy
 OUT=""
-ALL_TARGETS="direct sluice sluice-log sluice-metrics sluice-keyauth sluice-rl sluice-rl-redis nginx haproxy"
+ALL_TARGETS="direct sluice sluice-log sluice-metrics sluice-keyauth sluice-rl sluice-rl-redis
+             sluice-jwt-hs256 sluice-jwt-rs256 nginx haproxy"
 # Scenarios, in order: NAME:CONNECTIONS:EXTRA_REQUEST_HEADER
 SCENARIOS=("keepalive-50:50:" "keepalive-256:256:" "close-50:50:Connection: close")
 
@@ -106,8 +111,7 @@ done
 if wants haproxy; then
     command -v haproxy >/dev/null || die "'haproxy' not found: run scripts/install-deps.sh"
 fi
-if wants sluice || wants sluice-log || wants sluice-metrics || wants sluice-keyauth ||
-    wants sluice-rl || wants sluice-rl-redis; then
+if [[ " $targets " == *" sluice"* ]]; then
     [ -x "$SLUICE" ] || die "$SLUICE is not an executable: build it (cmake -S . -B build -DCMAKE_BUILD_TYPE=Release && cmake --build build -j) or pass --sluice PATH"
     SLUICE=$(cd "$(dirname "$SLUICE")" && pwd)/$(basename "$SLUICE")
 fi
@@ -162,16 +166,16 @@ forget_pid() {   # forget_pid PID: drop it from the started list once stopped
 }
 
 # --- ports -----------------------------------------------------------------------------------
-# Twelve consecutive ports that are free on 127.0.0.1, below the ephemeral range (32768-60999 on
+# Sixteen consecutive ports that are free on 127.0.0.1, below the ephemeral range (32768-60999 on
 # Linux) so that wrk's and the proxies' outgoing connections never take them.
 find_ports() {
     python3 - <<'PY'
 import random, socket
 for _ in range(200):
-    base = random.randrange(20000, 32000 - 12)
+    base = random.randrange(20000, 32000 - 16)
     socks = []
     try:
-        for p in range(base, base + 12):
+        for p in range(base, base + 16):
             s = socket.socket()
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("127.0.0.1", p))
@@ -187,13 +191,47 @@ else:
     raise SystemExit("no free port range")
 PY
 }
-base=$(find_ports) || die "no 12 free consecutive ports on 127.0.0.1"
+base=$(find_ports) || die "no 16 free consecutive ports on 127.0.0.1"
 UPSTREAM_PORT=$base
 declare -A PORT=([direct]=$base [sluice]=$((base + 1)) [nginx]=$((base + 2)) [haproxy]=$((base + 3))
                 [sluice-log]=$((base + 5)) [sluice-keyauth]=$((base + 6)) [sluice-rl]=$((base + 7))
-                [sluice-rl-redis]=$((base + 8)) [sluice-metrics]=$((base + 10)))
+                [sluice-rl-redis]=$((base + 8)) [sluice-metrics]=$((base + 10))
+                [sluice-jwt-hs256]=$((base + 11)) [sluice-jwt-rs256]=$((base + 12)))
 REDIS_PORT=$((base + 9))
 SLUICE_ADMIN_PORT=$((base + 4))
+
+# --- jwt targets -----------------------------------------------------------------------------
+# One consumer with an HS256 and an RS256 (2048-bit) jwt secret, and a token for each made by
+# PyJWT (python3-jwt); wrk sends the same token on every request, so these figures are for a
+# verification of one token over and over (key and HMAC contexts warm, no token cache).
+jwt_tokens() {
+    local py=python3
+    "$py" -c 'import jwt' 2>/dev/null || py=/usr/bin/python3
+    "$py" - "$tmp" <<'PY'
+import sys
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+d = sys.argv[1]
+key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+pem = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                    serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+open(d + "/jwt-rs256.pem", "w").write(pem)
+open(d + "/jwt-rs256.token", "w").write(jwt.encode({"iss": "bench-rs256", "sub": "bench"}, key,
+                                                   algorithm="RS256"))
+open(d + "/jwt-hs256.token", "w").write(jwt.encode({"iss": "bench-hs256", "sub": "bench"},
+                                                   "bench-hmac-secret-0123456789abcdef",
+                                                   algorithm="HS256"))
+PY
+}
+jwt_config() {   # jwt_config hs256|rs256: the YAML appended to the sluice config
+    printf 'consumers:\n  - username: bench\n    jwt_secrets:\n'
+    printf '      - key: bench-hs256\n        secret: bench-hmac-secret-0123456789abcdef\n'
+    printf '      - key: bench-rs256\n        algorithm: RS256\n        rsa_public_key: |\n'
+    sed 's/^/          /' "$tmp/jwt-rs256.pem"
+    printf 'plugins:\n  - name: jwt\n'
+}
+case " $targets " in *" sluice-jwt-"*) jwt_tokens || die "making the jwt tokens needs python3-jwt" ;; esac
 
 # --- configs ---------------------------------------------------------------------------------
 # nginx creates every temp path of the modules it was built with at start-up; point them into
@@ -294,7 +332,7 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
             render "$here/haproxy.cfg.in" "$dir/haproxy.cfg" "$dir" "${PORT[haproxy]}"
             start_server haproxy "${PORT[haproxy]}" "$dir/out.log" "$PROXY_CPU" \
                 haproxy -db -f "$dir/haproxy.cfg" ;;
-        sluice|sluice-log|sluice-metrics|sluice-keyauth|sluice-rl|sluice-rl-redis)
+        sluice|sluice-log|sluice-metrics|sluice-keyauth|sluice-rl|sluice-rl-redis|sluice-jwt-*)
             if [ "$t" = sluice-keyauth ]; then
                 render "$here/sluice-keyauth.yml.in" "$dir/sluice.yml.head" "$dir" "${PORT[$t]}"
                 keyauth_consumers "$dir/sluice.yml.head" "$dir/sluice.yml"
@@ -311,6 +349,7 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
                     "    config: { second: 1000000000, hour: 1000000000000, policy: redis," \
                     "              sync_rate: 1, redis: { host: 127.0.0.1, port: $REDIS_PORT } }" \
                     >>"$dir/sluice.yml" ;;
+                sluice-jwt-*) jwt_config "${t#sluice-jwt-}" >>"$dir/sluice.yml" ;;
             esac
             # Same limits as the nginx config: no access log (sluice-log: Kong's default
             # access log line to a file), a connection is never closed for its request count,
@@ -370,12 +409,16 @@ results=$tmp/results.tsv
 measure() {   # measure ROUND SCENARIO CONNS HEADER TARGET
     local round=$1 scen=$2 conns=$3 header=$4 t=$5 dir pid why ticks0 ticks1 hwm wrkout
     local -a hdr=() pids=()
+    local auth
     dir=$tmp/r$round-$scen-$t
     mkdir -p "$dir"
     wrkout=$dir/wrk.txt
     if [ -n "$header" ]; then hdr=(-H "$header"); fi
     local -a check=()
     if [ "$t" = sluice-keyauth ]; then hdr+=(-H "$KEYAUTH_HEADER"); check=(-H "$KEYAUTH_HEADER"); fi
+    case $t in sluice-jwt-*)
+        auth="Authorization: Bearer $(cat "$tmp/jwt-${t#sluice-jwt-}.token")"
+        hdr+=(-H "$auth"); check=(-H "$auth") ;; esac
     log "round $round/$ROUNDS  $scen  $t"
     pid=""
     if [ "$t" != direct ]; then
@@ -451,7 +494,7 @@ fi
 
 read -r -a tlist <<<"$targets"
 nt=${#tlist[@]}
-log "ports 127.0.0.1:$base-$((base + 10)); proxy on CPU $PROXY_CPU, upstream and wrk on CPU $LOAD_CPU"
+log "ports 127.0.0.1:$base-$((base + 12)); proxy on CPU $PROXY_CPU, upstream and wrk on CPU $LOAD_CPU"
 log "targets: $targets; $ROUNDS round(s) of ${DURATION} (+${WARMUP} warm-up) per figure"
 for round in $(seq "$ROUNDS"); do
     while IFS=: read -r scen conns header; do
@@ -470,7 +513,7 @@ fi
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
 versions="nginx $(nginx -v 2>&1 | sed 's#.*/##')"
 if wants haproxy; then versions="$versions, HAProxy $(haproxy -v 2>/dev/null | awk 'NR==1 {print $3}')"; fi
-if wants sluice || wants sluice-log || wants sluice-metrics; then versions="$versions, $( ("$SLUICE" --version 2>&1 || true) | head -n 1)"; fi
+if [[ " $targets " == *" sluice"* ]]; then versions="$versions, $( ("$SLUICE" --version 2>&1 || true) | head -n 1)"; fi
 versions="$versions, $( (wrk --version 2>&1 || true) | awk 'NR==1 {print $1, $2}')"
 
 report=$tmp/report.md

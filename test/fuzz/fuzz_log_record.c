@@ -38,9 +38,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sl_conn_t *conn = calloc(1, sizeof(*conn));
     strcpy(conn->peer_ip, "127.0.0.1");
     conn->local_port = 8000;
+    static sl_settings_t settings; /* no trusted proxies: the client is the socket peer */
+    static sl_worker_t worker = {.settings = &settings};
+    conn->w = &worker;
     sl_req_t *req = sl_arena_calloc(&arena, 1, sizeof(*req));
     req->arena = &arena;
     req->conn = conn;
+    req->w = &worker;
     req->method = SL_SLICE_LIT("GET");
     strcpy(req->id, "0123456789abcdef0123456789abcdef");
 
