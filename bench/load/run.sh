@@ -51,8 +51,8 @@ LOAD_CPU=${LOAD_CPU:-1}
 SLUICE=$root/build/sluice
 ONLY=direct,sluice,nginx,haproxy
 OUT=""
-ALL_TARGETS="direct sluice sluice-log sluice-metrics sluice-keyauth sluice-rl sluice-rl-redis
-             sluice-jwt-hs256 sluice-jwt-rs256 nginx haproxy"
+ALL_TARGETS="direct sluice sluice-log sluice-metrics sluice-keyauth sluice-rl sluice-rl-redis"
+ALL_TARGETS="$ALL_TARGETS sluice-jwt-hs256 sluice-jwt-rs256 nginx haproxy"
 # Scenarios, in order: NAME:CONNECTIONS:EXTRA_REQUEST_HEADER
 SCENARIOS=("keepalive-50:50:" "keepalive-256:256:" "close-50:50:Connection: close")
 
