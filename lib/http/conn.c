@@ -251,6 +251,7 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
     c->rp.on_message_complete = on_message_complete;
     sl_arena_init(&c->arena, 4096);
     c->local_port = local_port;
+    c->serial = SL_STAT_GET(w->stats.accepted) + 1;
 
     struct sockaddr_storage ss;
     int sl = sizeof(ss);

@@ -68,6 +68,8 @@ struct sl_conn {
     bool reprocess;
 
     uint32_t requests;            /* served on this connection */
+    uint64_t serial;              /* this worker's count of accepted connections, at accept
+                                     (nginx's $connection) */
     char peer_ip[48];
     sl_ip_t peer_addr;            /* peer_ip parsed (family 0 when unknown) */
     uint16_t peer_port;

@@ -10,6 +10,7 @@
 #ifndef SL_HTTP_REQUEST_H
 #define SL_HTTP_REQUEST_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -26,8 +27,12 @@ typedef struct sl_req sl_req_t;
 
 /* One upstream peer a request was sent to (Kong's balancer_data.tries). */
 typedef struct sl_req_try {
-    char ip[46];                 /* numeric address */
-    uint16_t port;
+    union {                      /* the peer's address (AF_UNSPEC until known); formatted
+                                    only when something logs it */
+        struct sockaddr sa;
+        struct sockaddr_in in;
+        struct sockaddr_in6 in6;
+    } addr;
     uint64_t start_ns;           /* the balancer picked it (monotonic, sl_now_ns) */
     uint64_t latency_ns;         /* from the pick to its address being known (DNS) */
 } sl_req_try_t;

@@ -4,6 +4,8 @@
  */
 #include "log/record.h"
 
+#include <arpa/inet.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -452,10 +454,19 @@ void sl_log_record(sl_hbuf_t *b, sl_req_t *req, const sl_log_entities_t *ents,
         const sl_req_try_t *t = &req->tries[i];
         if (i)
             LIT(b, ",");
+        char ip[INET6_ADDRSTRLEN] = "";
+        unsigned port = 0;
+        if (t->addr.sa.sa_family == AF_INET) {
+            inet_ntop(AF_INET, &t->addr.in.sin_addr, ip, sizeof(ip));
+            port = ntohs(t->addr.in.sin_port);
+        } else if (t->addr.sa.sa_family == AF_INET6) {
+            inet_ntop(AF_INET6, &t->addr.in6.sin6_addr, ip, sizeof(ip));
+            port = ntohs(t->addr.in6.sin6_port);
+        }
         LIT(b, "{\"ip\":");
-        json_cstr(b, t->ip);
+        json_cstr(b, ip);
         LIT(b, ",\"port\":");
-        sl_hbuf_u64(b, t->port);
+        sl_hbuf_u64(b, port);
         int64_t start_ms = started_ms + ms_between(req->start_ns, t->start_ns);
         LIT(b, ",\"balancer_start\":");
         json_i64(b, start_ms);

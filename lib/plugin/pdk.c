@@ -22,9 +22,15 @@ static void push(sl_req_t *req, sl_header_t **v, size_t *n, const char *name, sl
         if (*n)
             memcpy(nv, *v, *n * sizeof(*nv));
     }
-    nv[*n].name = sl_slice(sl_arena_strdup(req->arena, name), strlen(name));
-    nv[*n].value = sl_slice(sl_arena_strndup(req->arena, value.p ? value.p : "", value.len),
-                            value.len);
+    /* name and value copied together, each NUL-terminated */
+    size_t nl = strlen(name);
+    char *m = sl_arena_alloc(req->arena, nl + value.len + 2);
+    memcpy(m, name, nl + 1);
+    if (value.len)
+        memcpy(m + nl + 1, value.p, value.len);
+    m[nl + 1 + value.len] = '\0';
+    nv[*n].name = sl_slice(m, nl);
+    nv[*n].value = sl_slice(m + nl + 1, value.len);
     *v = nv;
     (*n)++;
 }

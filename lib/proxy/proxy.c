@@ -469,15 +469,8 @@ static void note_try_addr(sl_req_t *req, const struct sockaddr_storage *addr)
         return;
     sl_req_try_t *t = &req->tries[req->n_tries - 1];
     t->latency_ns = sl_now_ns() - t->start_ns; /* the pick and, for a name, its lookup */
-    if (addr->ss_family == AF_INET) {
-        const struct sockaddr_in *in = (const void *)addr;
-        inet_ntop(AF_INET, &in->sin_addr, t->ip, sizeof(t->ip));
-        t->port = ntohs(in->sin_port);
-    } else {
-        const struct sockaddr_in6 *in6 = (const void *)addr;
-        inet_ntop(AF_INET6, &in6->sin6_addr, t->ip, sizeof(t->ip));
-        t->port = ntohs(in6->sin6_port);
-    }
+    memcpy(&t->addr, addr,
+           addr->ss_family == AF_INET6 ? sizeof(t->addr.in6) : sizeof(t->addr.in));
 }
 
 /* A new try: grows the request's list by one in its arena (tries are few). */

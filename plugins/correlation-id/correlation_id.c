@@ -3,17 +3,26 @@
  * header to the upstream: the client's when it sent one, else a generated one; optionally
  * echoed to the client (kong/plugins/correlation-id/handler.lua).
  *
- * Generators: "uuid" (a random v4 UUID) and "uuid#counter" (a UUID per worker and a counter
- * of the worker's requests, Kong's default). "tracker" is refused at load for now.
+ * Generators: "uuid" (a random v4 UUID), "uuid#counter" (a UUID per worker and a counter
+ * of the worker's requests, Kong's default) and "tracker" (Kong's
+ * "<server_addr>-<server_port>-<worker pid>-<connection>-<connection_requests>-<now>", where
+ * sluice's workers are threads: the worker's thread id stands for nginx's worker pid, so ids
+ * stay unique across workers).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config/node.h"
+#include "http/conn.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 
-typedef enum { GEN_UUID, GEN_UUID_COUNTER } generator_t;
+typedef enum { GEN_UUID, GEN_UUID_COUNTER, GEN_TRACKER } generator_t;
 
 typedef struct conf {
     const char *header_name; /* default Kong-Request-ID */
@@ -45,8 +54,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             else if (s && strcmp(s, "uuid#counter") == 0)
                 c->generator = GEN_UUID_COUNTER;
             else if (s && strcmp(s, "tracker") == 0)
-                sl_diag_add(diag, v->line, v->col,
-                            "generator 'tracker' is not supported by sluice yet");
+                c->generator = GEN_TRACKER;
             else
                 sl_diag_add(diag, v->line, v->col, "expected one of: uuid, uuid#counter, tracker");
         } else if (strcmp(key, "echo_downstream") == 0) {
@@ -73,14 +81,39 @@ static void uuid4(sl_worker_t *w, char out[37])
 static _Thread_local char worker_uuid[37];
 static _Thread_local uint64_t worker_counter;
 
+/* tracker: where and when the request came in (Kong's format, nginx's variables) */
+static void tracker(sl_req_t *req, char *out, size_t cap)
+{
+    static _Thread_local long tid;
+    if (tid == 0)
+        tid = (long)syscall(SYS_gettid);
+    sl_conn_t *c = req->conn;
+    char addr[INET6_ADDRSTRLEN] = "";
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
+        if (ss.ss_family == AF_INET6)
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr));
+        else
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(out, cap, "%s-%u-%ld-%llu-%u-%lld.%03ld", addr, (unsigned)c->local_port, tid,
+             (unsigned long long)c->serial, c->requests + 1, (long long)ts.tv_sec,
+             ts.tv_nsec / 1000000);
+}
+
 static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
 {
     const conf_t *c = conf;
     sl_slice_t id = sl_req_header(req, c->header_name);
-    char buf[64];
+    char buf[160];
     if (id.len == 0) {
         if (c->generator == GEN_UUID) {
             uuid4(req->w, buf);
+        } else if (c->generator == GEN_TRACKER) {
+            tracker(req, buf, sizeof(buf));
         } else {
             if (worker_uuid[0] == '\0')
                 uuid4(req->w, worker_uuid);

@@ -46,9 +46,21 @@ char *sl_rl_window_key(sl_arena_t *arena, const char *route_id, const char *serv
                        sl_slice_t identifier, int64_t start_ms, sl_rl_period_t period,
                        size_t *len)
 {
-    char tail[48];
-    int tl = snprintf(tail, sizeof(tail), ":%lld:%s", (long long)start_ms,
-                      sl_rl_period_names[period]);
+    /* ":<start_ms>:<period>", without printf: this runs for every window of every request */
+    char tail[48], num[24], *d = num + sizeof(num);
+    uint64_t u = start_ms < 0 ? (uint64_t)0 - (uint64_t)start_ms : (uint64_t)start_ms;
+    do {
+        *--d = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (start_ms < 0)
+        *--d = '-';
+    size_t nl = (size_t)(num + sizeof(num) - d), pl = strlen(sl_rl_period_names[period]);
+    tail[0] = ':';
+    memcpy(tail + 1, d, nl);
+    tail[1 + nl] = ':';
+    memcpy(tail + 2 + nl, sl_rl_period_names[period], pl);
+    int tl = (int)(2 + nl + pl);
     size_t rl = strlen(route_id), sl = strlen(service_id);
     size_t n = 10 + rl + 1 + sl + 1 + identifier.len + (size_t)tl;
     char *k = sl_arena_alloc(arena, n + 1), *o = k;

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 import unittest
 
 from harness import SLUICE_BIN, Gateway, GatewayTestCase, config, route, service, to_yaml
@@ -185,9 +186,28 @@ class TestCorrelationId(GatewayTestCase):
             self.assertEqual(gw.get("/stop").status, 403)
             self.assertRegex(gw.get("/stop").header("x-correlation") or "", r"^[0-9a-f-]{36}$")
 
+    def test_tracker(self):
+        """Kong's tracker: server_addr-server_port-worker-connection-connection_requests-now."""
+        with Gateway(self.cfg(generator="tracker", echo_downstream=True), workers=2) as gw:
+            with gw.client() as c:
+                a = c.request("GET", "/x").header("kong-request-id")
+                b = c.request("GET", "/x").header("kong-request-id")
+            pat = (r"^127\.0\.0\.1-%d-(\d+)-(\d+)-(\d+)-(\d{10}\.\d{3})$" % gw.port)
+            ma, mb = re.match(pat, a or ""), re.match(pat, b or "")
+            self.assertTrue(ma and mb, (a, b))
+            # the same worker and connection, its first and second request
+            self.assertEqual(ma.group(1), mb.group(1))
+            self.assertEqual(ma.group(2), mb.group(2))
+            self.assertEqual((ma.group(3), mb.group(3)), ("1", "2"))
+            self.assertLess(abs(float(ma.group(4)) - time.time()), 5)
+            # another connection gets another serial (or another worker)
+            c = gw.get("/x").header("kong-request-id")
+            mc = re.match(pat, c)
+            self.assertNotEqual((mc.group(1), mc.group(2)), (ma.group(1), ma.group(2)))
+            self.assertEqual(mc.group(3), "1")
+
     def test_config_errors(self):
-        for conf, message in [({"generator": "tracker"}, "generator 'tracker' is not supported"),
-                              ({"generator": "x"}, "expected one of: uuid, uuid#counter"),
+        for conf, message in [({"generator": "x"}, "expected one of: uuid, uuid#counter"),
                               ({"echo_downstream": "yes"}, "expected a boolean"),
                               ({"header_name": "a b"}, "expected a header name")]:
             doc = config(services=[service("s", "http://127.0.0.1:9", [route("r", ["/"])])])
