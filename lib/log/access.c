@@ -105,31 +105,73 @@ void sl_alog_close(sl_alog_t *l)
     l->fd = -1; /* anything logged after this is dropped, not written to a freed buffer */
 }
 
+/* A line being written: <p> with <room> bytes, <w> used. Appends past the room are cut; the
+ * last byte is kept for the newline. */
+typedef struct line {
+    char *p;
+    size_t w, room;
+} line_t;
+
+static void put(line_t *o, const char *s, size_t n)
+{
+    size_t left = o->room - 1 - o->w;
+    if (n > left)
+        n = left;
+    memcpy(o->p + o->w, s, n);
+    o->w += n;
+}
+
+#define PUT_LIT(o, lit) put((o), (lit), sizeof(lit) - 1)
+
+static void put_str(line_t *o, const char *s)
+{
+    put(o, s, strlen(s));
+}
+
+static void put_u64(line_t *o, uint64_t v)
+{
+    char buf[24], *d = buf + sizeof(buf);
+    do {
+        *--d = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put(o, d, (size_t)(buf + sizeof(buf) - d));
+}
+
 /* Appends <s> escaped as nginx escapes variables in log lines ("\xHH" for '"', '\' and bytes
- * outside printable ASCII), or as a JSON string body when <json>. */
-static size_t put_escaped(char *out, size_t room, const char *s, size_t n, bool json)
+ * outside printable ASCII), or as a JSON string body when <json>. Runs of bytes that need
+ * nothing are copied at once. */
+static void put_escaped(line_t *o, sl_slice_t s, bool json)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t w = 0;
-    for (size_t i = 0; i < n && w + 6 < room; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\' || ch < 0x20 || ch == 0x7f || (!json && ch >= 0x80)) {
-            if (json && (ch == '"' || ch == '\\')) {
-                out[w++] = '\\';
-                out[w++] = (char)ch;
-            } else if (json) {
-                w += (size_t)snprintf(out + w, room - w, "\\u%04x", ch);
-            } else {
-                out[w++] = '\\';
-                out[w++] = 'x';
-                out[w++] = hex[ch >> 4];
-                out[w++] = hex[ch & 15];
-            }
-        } else {
-            out[w++] = (char)ch;
+    size_t i = 0, run = 0;
+    while (i < s.len) {
+        unsigned char ch = (unsigned char)s.p[i];
+        if (!(ch == '"' || ch == '\\' || ch < 0x20 || ch == 0x7f || (!json && ch >= 0x80))) {
+            i++;
+            continue;
         }
+        put(o, s.p + run, i - run);
+        char e[6];
+        if (json && (ch == '"' || ch == '\\')) {
+            e[0] = '\\';
+            e[1] = (char)ch;
+            put(o, e, 2);
+        } else if (json) {
+            memcpy(e, "\\u00", 4);
+            e[4] = (char)("0123456789abcdef"[ch >> 4]); /* lower case, as "%04x" */
+            e[5] = (char)("0123456789abcdef"[ch & 15]);
+            put(o, e, 6);
+        } else {
+            e[0] = '\\';
+            e[1] = 'x';
+            e[2] = hex[ch >> 4];
+            e[3] = hex[ch & 15];
+            put(o, e, 4);
+        }
+        run = ++i;
     }
-    return w;
+    put(o, s.p + run, s.len - run);
 }
 
 void sl_alog_request(sl_alog_t *l, sl_req_t *req)
@@ -151,59 +193,85 @@ void sl_alog_request(sl_alog_t *l, sl_req_t *req)
     int status = req->response_started ? req->status : 499; /* nginx: client closed */
     uint64_t body = req->bytes_out > req->head_out ? req->bytes_out - req->head_out : 0;
     sl_slice_t ua = sl_req_header(req, "user-agent"), ref = sl_req_header(req, "referer");
-    char *o = l->buf + l->len;
-    size_t room = ALOG_LINE_MAX, w = 0;
-#define PUT(...) (w += (size_t)snprintf(o + w, room - w, __VA_ARGS__), w = w < room ? w : room - 1)
-#define ESC(slice, json) (w += put_escaped(o + w, room - w, (slice).p, (slice).len, (json)))
+    line_t line = {.p = l->buf + l->len, .w = 0, .room = ALOG_LINE_MAX}, *o = &line;
+    char ver[4] = {(char)('0' + req->http_major % 10), '.', (char)('0' + req->http_minor % 10)};
     if (l->format == SL_ALOG_JSON) {
         uint64_t total_ms = (sl_now_ns() - req->start_ns) / 1000000;
-        PUT("{\"time\":\"%s\",\"remote_addr\":\"%s\",\"method\":\"", l->time_local,
-            sl_req_client_ip(req));
-        ESC(req->method, true);
-        PUT("\",\"uri\":\"");
-        ESC(req->target, true);
-        PUT("\",\"protocol\":\"HTTP/%u.%u\",\"status\":%d,\"bytes_sent\":%" PRIu64
-            ",\"body_bytes_sent\":%" PRIu64 ",\"request_time_ms\":%" PRIu64,
-            req->http_major, req->http_minor, status, req->bytes_out, body, total_ms);
-        if (req->upstream_head_ns)
-            PUT(",\"upstream_time_ms\":%" PRIu64,
-                (req->upstream_head_ns - req->upstream_send_ns) / 1000000);
-        PUT(",\"request_id\":\"%s\",\"host\":\"", req->id);
-        ESC(req->host, true);
-        PUT("\",\"user_agent\":\"");
-        ESC(ua, true);
-        PUT("\",\"referer\":\"");
-        ESC(ref, true);
-        PUT("\"");
-        if (req->route && req->route->name)
-            PUT(",\"route\":\"%s\"", req->route->name);
-        if (req->service && req->service->name)
-            PUT(",\"service\":\"%s\"", req->service->name);
-        PUT("}\n");
+        PUT_LIT(o, "{\"time\":\"");
+        put_str(o, l->time_local);
+        PUT_LIT(o, "\",\"remote_addr\":\"");
+        put_str(o, sl_req_client_ip(req));
+        PUT_LIT(o, "\",\"method\":\"");
+        put_escaped(o, req->method, true);
+        PUT_LIT(o, "\",\"uri\":\"");
+        put_escaped(o, req->target, true);
+        PUT_LIT(o, "\",\"protocol\":\"HTTP/");
+        put(o, ver, 3);
+        PUT_LIT(o, "\",\"status\":");
+        put_u64(o, (uint64_t)status);
+        PUT_LIT(o, ",\"bytes_sent\":");
+        put_u64(o, req->bytes_out);
+        PUT_LIT(o, ",\"body_bytes_sent\":");
+        put_u64(o, body);
+        PUT_LIT(o, ",\"request_time_ms\":");
+        put_u64(o, total_ms);
+        if (req->upstream_head_ns) {
+            PUT_LIT(o, ",\"upstream_time_ms\":");
+            put_u64(o, (req->upstream_head_ns - req->upstream_send_ns) / 1000000);
+        }
+        PUT_LIT(o, ",\"request_id\":\"");
+        put_str(o, req->id);
+        PUT_LIT(o, "\",\"host\":\"");
+        put_escaped(o, req->host, true);
+        PUT_LIT(o, "\",\"user_agent\":\"");
+        put_escaped(o, ua, true);
+        PUT_LIT(o, "\",\"referer\":\"");
+        put_escaped(o, ref, true);
+        PUT_LIT(o, "\"");
+        if (req->route && req->route->name) {
+            PUT_LIT(o, ",\"route\":\"");
+            put_str(o, req->route->name);
+            PUT_LIT(o, "\"");
+        }
+        if (req->service && req->service->name) {
+            PUT_LIT(o, ",\"service\":\"");
+            put_str(o, req->service->name);
+            PUT_LIT(o, "\"");
+        }
+        PUT_LIT(o, "}");
     } else {
-        PUT("%s - - [%s] \"", sl_req_client_ip(req), l->time_local);
-        ESC(req->method, false);
-        PUT(" ");
-        ESC(req->target, false);
-        PUT(" HTTP/%u.%u\" %d %" PRIu64 " \"", req->http_major, req->http_minor, status, body);
+        put_str(o, sl_req_client_ip(req));
+        PUT_LIT(o, " - - [");
+        put_str(o, l->time_local);
+        PUT_LIT(o, "] \"");
+        put_escaped(o, req->method, false);
+        PUT_LIT(o, " ");
+        put_escaped(o, req->target, false);
+        PUT_LIT(o, " HTTP/");
+        put(o, ver, 3);
+        PUT_LIT(o, "\" ");
+        put_u64(o, (uint64_t)status);
+        PUT_LIT(o, " ");
+        put_u64(o, body);
+        PUT_LIT(o, " \"");
         if (ref.len)
-            ESC(ref, false);
+            put_escaped(o, ref, false);
         else
-            PUT("-");
-        PUT("\" \"");
+            PUT_LIT(o, "-");
+        PUT_LIT(o, "\" \"");
         if (ua.len)
-            ESC(ua, false);
+            put_escaped(o, ua, false);
         else
-            PUT("-");
-        PUT("\"");
-        if (l->format == SL_ALOG_KONG)
-            PUT(" kong_request_id: \"%s\"", req->id);
-        PUT("\n");
+            PUT_LIT(o, "-");
+        PUT_LIT(o, "\"");
+        if (l->format == SL_ALOG_KONG) {
+            PUT_LIT(o, " kong_request_id: \"");
+            put_str(o, req->id);
+            PUT_LIT(o, "\"");
+        }
     }
-#undef PUT
-#undef ESC
-    if (w == room - 1)
-        o[w - 1] = '\n'; /* a line cut at the cap still ends the line */
+    o->p[o->w++] = '\n'; /* kept free by put(): a line cut at the cap still ends */
+    size_t w = o->w;
     l->len += w;
     if (l->len >= ALOG_FLUSH_AT)
         sl_alog_flush(l);

@@ -116,12 +116,6 @@ static entry_t *lookup(shard_t *s, uint64_t h, const char *key, size_t klen, int
     return e;
 }
 
-static int cmp_ptr(const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t) * (shard_t *const *)a, y = (uintptr_t) * (shard_t *const *)b;
-    return x < y ? -1 : x > y;
-}
-
 int sl_rl_counters_take(sl_rl_counter_t *cs, size_t n, int64_t now_s)
 {
     pthread_once(&once, init_shards);
@@ -132,8 +126,14 @@ int sl_rl_counters_take(sl_rl_counter_t *cs, size_t n, int64_t now_s)
         h[i] = hash_key(cs[i].key, cs[i].klen);
         locked[nl++] = shard_of(h[i]);
     }
-    /* lock each shard once, in address order, so two requests never wait on each other */
-    qsort(locked, nl, sizeof(*locked), cmp_ptr);
+    /* lock each shard once, in address order, so two requests never wait on each other
+     * (insertion sort: at most six) */
+    for (size_t i = 1; i < nl; i++)
+        for (size_t j = i; j > 0 && (uintptr_t)locked[j - 1] > (uintptr_t)locked[j]; j--) {
+            shard_t *t = locked[j];
+            locked[j] = locked[j - 1];
+            locked[j - 1] = t;
+        }
     size_t u = 0;
     for (size_t i = 0; i < nl; i++)
         if (u == 0 || locked[u - 1] != locked[i])
