@@ -22,6 +22,7 @@
 #include "config/model.h"
 #include "config/node.h"
 #include "config/snapshot.h"
+#include "core/base64.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "http/conn.h"
@@ -231,8 +232,9 @@ static void *configure(const sl_config_t *cfg, sl_arena_t *arena, sl_diag_t *dia
             index_put(&st->by_key, s->key, (uint32_t)i);
         if (sl_jwt_alg_is_hmac(c->alg) && s->secret) {
             size_t len = strlen(s->secret);
-            unsigned char *buf = sl_arena_alloc(arena, len / 4 * 3 + 4);
-            long n = sl_jwt_b64_decode(s->secret, len, buf);
+            size_t cap = SL_BASE64_DECODED_MAX(len);
+            unsigned char *buf = sl_arena_alloc(arena, cap + 1);
+            long n = sl_base64_decode(s->secret, len, buf, cap, SL_BASE64_URL);
             c->b64 = buf;
             c->b64_len = n > 0 ? (size_t)n : 0;
             c->b64_ok = n >= 0;
