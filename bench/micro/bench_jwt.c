@@ -8,6 +8,7 @@
  * Usage: bench_jwt [iterations for HS256, default 200000; the others run a tenth as many]
  */
 #include "auth/jwt.h"
+#include "core/base64.h"
 
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
@@ -132,7 +133,8 @@ int main(int argc, char **argv)
     if (sl_jwt_hmac_init(&h) != 0)
         return 1;
     unsigned char secret[64];
-    long n = sl_jwt_b64_decode(hs_key_b64, strlen(hs_key_b64), secret);
+    long n = sl_base64_decode(hs_key_b64, strlen(hs_key_b64), secret, sizeof(secret),
+                              SL_BASE64_URL);
     sl_jwt_key_t hk = {.alg = SL_JWT_HS256, .secret = secret, .secret_len = (size_t)n};
     mbedtls_pk_context rsa, ec, ps;
     if (sl_jwt_pk_parse(&rsa, rs_pem, SL_JWT_RS256) || sl_jwt_pk_parse(&ec, es_pem, SL_JWT_ES256))

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base64.h"
 #include "core/errors.h"
 
 #include <mbedtls/rsa.h>
@@ -111,60 +112,14 @@ const char *sl_jwt_strerror(sl_jwt_err_t err)
     return "invalid JSON";
 }
 
-/* ---- base64 ------------------------------------------------------------------------------ */
-
-/* 0..63 for both alphabets (Kong maps '-' and '_' onto '+' and '/'), -1 for anything else */
-static inline int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
-long sl_jwt_b64_decode(const char *in, size_t len, unsigned char *out)
-{
-    /* Kong pads to a multiple of four with '=' first, so the data ends at the first '=' (or
-     * at the end); nginx then refuses a bad character before it and a length of 4k+1, and
-     * ignores whatever follows the first '=' (ngx_decode_base64_internal). */
-    size_t n = 0;
-    while (n < len && in[n] != '=') {
-        if (b64_value((unsigned char)in[n]) < 0)
-            return -1;
-        n++;
-    }
-    if (n % 4 == 1)
-        return -1;
-    const unsigned char *s = (const unsigned char *)in;
-    unsigned char *d = out;
-    while (n > 3) {
-        *d++ = (unsigned char)(b64_value(s[0]) << 2 | b64_value(s[1]) >> 4);
-        *d++ = (unsigned char)(b64_value(s[1]) << 4 | b64_value(s[2]) >> 2);
-        *d++ = (unsigned char)(b64_value(s[2]) << 6 | b64_value(s[3]));
-        s += 4;
-        n -= 4;
-    }
-    if (n > 1)
-        *d++ = (unsigned char)(b64_value(s[0]) << 2 | b64_value(s[1]) >> 4);
-    if (n > 2)
-        *d++ = (unsigned char)(b64_value(s[1]) << 4 | b64_value(s[2]) >> 2);
-    return (long)(d - out);
-}
-
 /* ---- parsing ----------------------------------------------------------------------------- */
 
 /* Decodes one base64 part and parses it as JSON in the arena; NULL on either failure. */
 static const cJSON *decode_json(const char *p, size_t len, sl_arena_t *arena)
 {
-    unsigned char *buf = sl_arena_alloc(arena, len / 4 * 3 + 4);
-    long n = sl_jwt_b64_decode(p, len, buf);
+    size_t cap = SL_BASE64_DECODED_MAX(len);
+    unsigned char *buf = sl_arena_alloc(arena, cap + 1);
+    long n = sl_base64_decode(p, len, buf, cap, SL_BASE64_URL);
     if (n < 0)
         return NULL;
     /* cJSON takes any control character for whitespace; lua-cjson, like the JSON grammar,
@@ -216,8 +171,9 @@ sl_jwt_err_t sl_jwt_parse(sl_jwt_t *out, const char *token, size_t len, sl_arena
     const cJSON *claims = decode_json(d1 + 1, (size_t)(d2 - d1 - 1), arena);
     if (claims == NULL)
         return SL_JWT_EJSON;
-    unsigned char *sbuf = sl_arena_alloc(arena, sig_len / 4 * 3 + 4);
-    long sn = sl_jwt_b64_decode(sig, sig_len, sbuf);
+    size_t scap = SL_BASE64_DECODED_MAX(sig_len);
+    unsigned char *sbuf = sl_arena_alloc(arena, scap + 1);
+    long sn = sl_base64_decode(sig, sig_len, sbuf, scap, SL_BASE64_URL);
 
     const cJSON *alg = sl_jwt_member(header, "alg");
     int a = cJSON_IsString(alg) ? sl_jwt_alg_from_name(alg->valuestring,

@@ -82,12 +82,6 @@ static inline bool sl_jwt_alg_is_hmac(sl_jwt_alg_t alg)
 /* Kong's message for <err> ("invalid JSON", ...). */
 const char *sl_jwt_strerror(sl_jwt_err_t err);
 
-/* Kong's base64 decoding (jwt_parser.lua base64_decode): pad to a multiple of 4, map the url
- * alphabet onto the standard one, then nginx's decoder, which stops at the first '=' and
- * accepts both alphabets. Writes at most len / 4 * 3 + 3 bytes to <out>. Returns the decoded
- * length, or -1 if <in> is not base64. */
-long sl_jwt_b64_decode(const char *in, size_t len, unsigned char *out);
-
 /* Splits and decodes <token> (<len> bytes, borrowed; it must outlive <out>) into <out>,
  * allocating in <arena>. Returns SL_JWT_OK or why not, checking in Kong's order. The token
  * length cap (SL_JWT_MAX_LEN) is the caller's. */

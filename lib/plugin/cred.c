@@ -5,6 +5,7 @@
 
 #include "config/model.h"
 #include "config/uuid.h"
+#include "core/base64.h"
 #include "core/log.h"
 #include "plugin/pdk.h"
 
@@ -134,56 +135,6 @@ size_t sl_cred_query_without(sl_slice_t query, const char *name, char *out)
     return o;
 }
 
-static int b64val(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-long sl_cred_base64_decode(const char *in, size_t len, char *out, size_t cap)
-{
-    size_t n = 0;
-    while (n < len && in[n] != '=') {
-        if (b64val((unsigned char)in[n]) < 0)
-            return -1;
-        n++;
-    }
-    if (n % 4 == 1)
-        return -1;
-    size_t need = n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
-    if (need > cap)
-        return -1;
-    size_t o = 0, i = 0;
-    for (; i + 4 <= n; i += 4) {
-        unsigned v = (unsigned)b64val((unsigned char)in[i]) << 18 |
-                     (unsigned)b64val((unsigned char)in[i + 1]) << 12 |
-                     (unsigned)b64val((unsigned char)in[i + 2]) << 6 |
-                     (unsigned)b64val((unsigned char)in[i + 3]);
-        out[o++] = (char)(v >> 16);
-        out[o++] = (char)(v >> 8);
-        out[o++] = (char)v;
-    }
-    if (n - i >= 2) {
-        unsigned v = (unsigned)b64val((unsigned char)in[i]) << 18 |
-                     (unsigned)b64val((unsigned char)in[i + 1]) << 12;
-        if (n - i == 3)
-            v |= (unsigned)b64val((unsigned char)in[i + 2]) << 6;
-        out[o++] = (char)(v >> 16);
-        if (n - i == 3)
-            out[o++] = (char)(v >> 8);
-    }
-    return (long)o;
-}
-
 bool sl_cred_basic(sl_slice_t value, char *buf, size_t cap, sl_slice_t *user, sl_slice_t *pass)
 {
     /* \s*[Bb]asic\s*(.+), unanchored: the first "Basic"/"basic", then the rest of the line */
@@ -202,7 +153,7 @@ bool sl_cred_basic(sl_slice_t value, char *buf, size_t cap, sl_slice_t *user, sl
     const char *e = nl ? nl : end;
     if (e == b)
         return false;
-    long n = sl_cred_base64_decode(b, (size_t)(e - b), buf, cap);
+    long n = sl_base64_decode(b, (size_t)(e - b), buf, cap, 0);
     if (n < 0)
         return false;
     /* ([^:]+):(.*) leftmost: skip leading colons, the user runs to the next colon */

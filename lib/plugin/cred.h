@@ -41,11 +41,6 @@ sl_cred_arg_t sl_cred_query_arg(sl_slice_t query, const char *name, char *buf, s
  * query.len), the others kept byte for byte and joined by '&'. Returns the new length. */
 size_t sl_cred_query_without(sl_slice_t query, const char *name, char *out);
 
-/* nginx's ngx_decode_base64 (standard alphabet): padding optional, everything from the first
- * '=' ignored, any other byte outside the alphabet or a length of 4k+1 is an error. Writes
- * to <out> (capacity <cap>, 3 * len / 4 + 3 suffices). Returns the length, or -1. */
-long sl_cred_base64_decode(const char *in, size_t len, char *out, size_t cap);
-
 /* basic-auth's reading of an Authorization value (kong/plugins/basic-auth/access.lua): the
  * first "Basic" or "basic" anywhere, optional spaces, the base64 rest decoded, then
  * "<user>:<password>" as the regex ([^:]+):(.*) finds it (the user is the first run of

@@ -13,6 +13,7 @@
 
 #include "config/model.h"
 #include "config/node.h"
+#include "plugin/conf.h"
 #include "plugin/cred.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
@@ -49,11 +50,9 @@ static const sl_node_t *parse_list(conf_t *c, const sl_node_t *v, sl_arena_t *a,
     c->groups = sl_arena_calloc(a, v->n, sizeof(*c->groups));
     c->n_groups = 0;
     for (size_t i = 0; i < v->n; i++) {
-        const char *s = sl_node_str(v->items[i]);
-        if (s == NULL)
-            sl_diag_add(diag, v->items[i]->line, v->items[i]->col, "expected a string");
-        else
-            c->groups[c->n_groups++] = sl_arena_strndup(a, s, v->items[i]->len);
+        const char *s = sl_pconf_string(diag, a, v->items[i]);
+        if (s != NULL)
+            c->groups[c->n_groups++] = s;
     }
     return v;
 }
@@ -65,7 +64,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     const sl_node_t *allow = NULL, *deny = NULL;
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v))
             continue; /* an explicit null keeps the default */
         bool b = false;
@@ -83,20 +82,16 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
                 c->deny = true;
             }
         } else if (strcmp(key, "hide_groups_header") == 0) {
-            if (sl_node_bool(v, &c->hide_groups_header) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            sl_pconf_bool(diag, v, &c->hide_groups_header);
         } else if (strcmp(key, "always_use_authenticated_groups") == 0) {
-            if (sl_node_bool(v, &b) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            sl_pconf_bool(diag, v, &b);
         } else if (strcmp(key, "include_consumer_groups") == 0) {
-            if (sl_node_bool(v, &b) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
-            else if (b)
+            if (sl_pconf_bool(diag, v, &b) && b)
                 sl_diag_add(diag, v->line, v->col,
                             "include_consumer_groups is not supported by sluice (consumer "
                             "groups are not loaded)");
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     /* schema.lua entity_checks */

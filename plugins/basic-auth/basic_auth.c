@@ -14,6 +14,7 @@
 
 #include "config/model.h"
 #include "config/node.h"
+#include "plugin/conf.h"
 #include "plugin/cred.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
@@ -38,22 +39,19 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     size_t errors = diag->n + diag->dropped;
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v))
             continue; /* an explicit null keeps the default */
         if (strcmp(key, "hide_credentials") == 0) {
-            if (sl_node_bool(v, &c->hide_credentials) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            sl_pconf_bool(diag, v, &c->hide_credentials);
         } else if (strcmp(key, "anonymous") == 0 || strcmp(key, "realm") == 0) {
-            const char *s = sl_node_str(v);
-            if (s == NULL)
-                sl_diag_add(diag, v->line, v->col, "expected a string");
-            else if (key[0] == 'a')
-                c->anonymous = sl_arena_strndup(arena, s, v->len);
-            else
+            const char *s = sl_pconf_string(diag, arena, v);
+            if (s != NULL && key[0] == 'a')
+                c->anonymous = s;
+            else if (s != NULL)
                 c->www_auth = sl_arena_printf(arena, "Basic realm=\"%s\"", s);
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     return diag->n + diag->dropped == errors ? c : NULL;

@@ -19,6 +19,7 @@
 
 #include "config/node.h"
 #include "http/conn.h"
+#include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 
@@ -38,7 +39,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     size_t errors = diag->n + diag->dropped;
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v))
             continue;
         if (strcmp(key, "header_name") == 0) {
@@ -48,20 +49,15 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             else
                 c->header_name = sl_arena_strndup(arena, s, v->len);
         } else if (strcmp(key, "generator") == 0) {
-            const char *s = sl_node_str(v);
-            if (s && strcmp(s, "uuid") == 0)
-                c->generator = GEN_UUID;
-            else if (s && strcmp(s, "uuid#counter") == 0)
-                c->generator = GEN_UUID_COUNTER;
-            else if (s && strcmp(s, "tracker") == 0)
-                c->generator = GEN_TRACKER;
-            else
-                sl_diag_add(diag, v->line, v->col, "expected one of: uuid, uuid#counter, tracker");
+            static const char *const names[] = {"uuid", "uuid#counter", "tracker", NULL};
+            static const generator_t gens[] = {GEN_UUID, GEN_UUID_COUNTER, GEN_TRACKER};
+            int g = sl_pconf_one_of(diag, v, names);
+            if (g >= 0)
+                c->generator = gens[g];
         } else if (strcmp(key, "echo_downstream") == 0) {
-            if (sl_node_bool(v, &c->echo_downstream) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            sl_pconf_bool(diag, v, &c->echo_downstream);
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     return diag->n + diag->dropped == errors ? c : NULL;

@@ -11,6 +11,7 @@
  * leading '^' is dropped, a '$' appended) matched against the origin's host, or against
  * scheme://host:port when the entry holds a ':'.
  */
+#include <math.h>
 #include <pcre2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "config/node.h"
 #include "core/log.h"
+#include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 #include "plugins/cors/origin.h"
@@ -193,7 +195,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     size_t errors = diag->n + diag->dropped;
     for (size_t i = 0; i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         struct {
             const char *name;
             bool *dst;
@@ -208,8 +210,8 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             if (strcmp(key, flags[f].name) != 0)
                 continue;
             flag = true;
-            if (!sl_node_is_null(v) && sl_node_bool(v, flags[f].dst) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            if (!sl_node_is_null(v))
+                sl_pconf_bool(diag, v, flags[f].dst);
         }
         if (flag || sl_node_is_null(v))
             continue; /* a null keeps the default */
@@ -229,12 +231,10 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
                 c->exposed = NULL;
         } else if (strcmp(key, "max_age") == 0) {
             double d;
-            if (sl_node_number(v, &d) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a number");
-            else
+            if (sl_pconf_number(diag, v, -HUGE_VAL, HUGE_VAL, &d))
                 c->max_age = sl_arena_printf(arena, "%.14g", d); /* Lua's tostring */
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     c->allow_all = c->n_origins == 0 || (c->n_origins == 1 && c->origins[0].star);

@@ -23,6 +23,7 @@
 #include "http/conn.h"
 #include "log/access.h"
 #include "log/record.h"
+#include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 
@@ -47,26 +48,24 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     size_t errors = diag->n + diag->dropped;
     for (size_t i = 0; i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (strcmp(key, "path") == 0) {
-            const char *s = sl_node_str(v);
             if (sl_node_is_null(v))
                 continue; /* reported below as missing */
-            if (s == NULL)
-                sl_diag_add(diag, v->line, v->col, "expected a string");
-            else if (!valid_filename(s, v->len))
+            const char *s = sl_pconf_string(diag, arena, v);
+            if (s != NULL && !valid_filename(s, v->len))
                 sl_diag_add(diag, v->line, v->col, "not a valid filename");
-            else
-                c->path = sl_arena_strndup(arena, s, v->len);
+            else if (s != NULL)
+                c->path = s;
         } else if (strcmp(key, "reopen") == 0) {
-            if (!sl_node_is_null(v) && sl_node_bool(v, &c->reopen) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            if (!sl_node_is_null(v))
+                sl_pconf_bool(diag, v, &c->reopen);
         } else if (strcmp(key, "custom_fields_by_lua") == 0) {
             if (!sl_node_is_null(v) && !(v->kind == SL_NODE_MAP && v->n == 0))
                 sl_diag_add(diag, v->line, v->col,
                             "custom_fields_by_lua is not supported by sluice (it runs no Lua)");
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     if (c->path == NULL && diag->n + diag->dropped == errors)

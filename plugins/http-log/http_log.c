@@ -6,6 +6,7 @@
  * Refused at load: https endpoints (sluice has no TLS client yet), `custom_fields_by_lua`
  * (no Lua) and `queue.concurrency_limit: -1` (one batch in flight per queue only).
  */
+#include <math.h>
 #include <mbedtls/base64.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "http/conn.h"
 #include "log/record.h"
 #include "plugin/chain.h"
+#include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 #include "plugins/http-log/sender.h"
@@ -35,21 +37,15 @@ typedef struct parse_ctx {
 
 #define ERR(v, ...) sl_diag_add(pc->diag, (v)->line, (v)->col, __VA_ARGS__)
 
-static const char *key_of(const sl_node_t *k)
-{
-    return k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
-}
-
 /* A number of seconds within [<min>, <max>] as milliseconds (rounded). */
 static bool seconds_field(parse_ctx_t *pc, const sl_node_t *v, double min, double max,
                           int64_t *out_ms)
 {
     double d;
-    if (sl_node_number(v, &d) != 0) {
-        ERR(v, "expected a number");
+    if (!sl_pconf_number(pc->diag, v, -HUGE_VAL, HUGE_VAL, &d))
         return false;
-    }
     if (d < min || d > max) {
+        /* %g, not sl_pconf_number's %.15g: the queue fields have always said 1e+06 */
         ERR(v, "value should be between %g and %g", min, max);
         return false;
     }
@@ -57,32 +53,12 @@ static bool seconds_field(parse_ctx_t *pc, const sl_node_t *v, double min, doubl
     return true;
 }
 
-static bool int_field(parse_ctx_t *pc, const sl_node_t *v, int64_t min, int64_t max,
-                      int64_t *out)
-{
-    if (sl_node_int(v, out) != 0) {
-        ERR(v, "expected an integer");
-        return false;
-    }
-    if (*out < min || *out > max) {
-        ERR(v, "value should be between %lld and %lld", (long long)min, (long long)max);
-        return false;
-    }
-    return true;
-}
-
 /* Milliseconds given as a number (timeout, keepalive). */
 static bool ms_field(parse_ctx_t *pc, const sl_node_t *v, uint32_t *out)
 {
     double d;
-    if (sl_node_number(v, &d) != 0) {
-        ERR(v, "expected a number");
+    if (!sl_pconf_number(pc->diag, v, 0, 4294967295.0, &d))
         return false;
-    }
-    if (d < 0 || d > 4294967295.0) {
-        ERR(v, "value should be between 0 and 4294967295");
-        return false;
-    }
     *out = (uint32_t)d;
     return true;
 }
@@ -101,12 +77,12 @@ static void parse_queue(parse_ctx_t *pc, const sl_node_t *map, sl_hlq_conf_t *q,
     }
     for (size_t i = 0; i < map->n; i++) {
         const sl_node_t *k = map->pairs[i].key, *v = map->pairs[i].value;
-        const char *key = key_of(k);
+        const char *key = sl_pconf_key(k);
         int64_t n;
         if (sl_node_is_null(v))
             continue;
         if (strcmp(key, "max_batch_size") == 0) {
-            if (int_field(pc, v, 1, 1000000, &n))
+            if (sl_pconf_int(pc->diag, v, 1, 1000000, &n))
                 q->max_batch_size = (uint32_t)n;
             given->max_batch_size = true;
         } else if (strcmp(key, "max_coalescing_delay") == 0) {
@@ -114,16 +90,14 @@ static void parse_queue(parse_ctx_t *pc, const sl_node_t *map, sl_hlq_conf_t *q,
                 q->coalescing_ms = (uint32_t)n;
             given->max_coalescing_delay = true;
         } else if (strcmp(key, "max_entries") == 0) {
-            if (int_field(pc, v, 1, 1000000, &n))
+            if (sl_pconf_int(pc->diag, v, 1, 1000000, &n))
                 q->max_entries = (uint32_t)n;
         } else if (strcmp(key, "max_bytes") == 0) {
-            if (int_field(pc, v, 1, INT64_MAX, &n))
+            if (sl_pconf_int(pc->diag, v, 1, INT64_MAX, &n))
                 q->max_bytes = (uint64_t)n;
         } else if (strcmp(key, "max_retry_time") == 0) {
             double d;
-            if (sl_node_number(v, &d) != 0)
-                ERR(v, "expected a number");
-            else
+            if (sl_pconf_number(pc->diag, v, -HUGE_VAL, HUGE_VAL, &d))
                 q->max_retry_time_ms = d > 1e12 ? (int64_t)1e15 : (int64_t)(d * 1000);
         } else if (strcmp(key, "initial_retry_delay") == 0) {
             if (seconds_field(pc, v, 0.001, 1000000, &n))
@@ -138,7 +112,7 @@ static void parse_queue(parse_ctx_t *pc, const sl_node_t *map, sl_hlq_conf_t *q,
                 ERR(v, "concurrency_limit -1 is not supported by sluice (one batch in flight "
                        "per queue)");
         } else {
-            ERR(k, "unknown field");
+            sl_pconf_unknown(pc->diag, k);
         }
     }
 }
@@ -244,20 +218,6 @@ static const char *parse_url(parse_ctx_t *pc, const char *s, url_t *u)
     return NULL;
 }
 
-/* typedefs.header_name */
-static bool header_name_ok(const char *s, size_t len)
-{
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *b = p;
@@ -286,33 +246,27 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 
     for (size_t i = 0; i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = key_of(k);
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v))
             continue;
         if (strcmp(key, "http_endpoint") == 0) {
             endpoint = v;
         } else if (strcmp(key, "method") == 0) {
-            const char *s = sl_node_str(v);
-            if (s && (strcmp(s, "POST") == 0 || strcmp(s, "PUT") == 0 ||
-                      strcmp(s, "PATCH") == 0))
-                method = s;
-            else
-                ERR(v, "expected one of: POST, PUT, PATCH");
+            static const char *const methods[] = {"POST", "PUT", "PATCH", NULL};
+            int m = sl_pconf_one_of(diag, v, methods);
+            method = m >= 0 ? methods[m] : method;
         } else if (strcmp(key, "content_type") == 0) {
-            const char *s = sl_node_str(v);
-            if (s && (strcmp(s, "application/json") == 0 ||
-                      strcmp(s, "application/json; charset=utf-8") == 0))
-                content_type = s;
-            else
-                ERR(v, "expected one of: application/json, application/json; charset=utf-8");
+            static const char *const types[] = {"application/json",
+                                                "application/json; charset=utf-8", NULL};
+            int t = sl_pconf_one_of(diag, v, types);
+            content_type = t >= 0 ? types[t] : content_type;
         } else if (strcmp(key, "timeout") == 0) {
             ms_field(pc, v, &q->timeout_ms);
         } else if (strcmp(key, "keepalive") == 0) {
             ms_field(pc, v, &q->keepalive_ms);
         } else if (strcmp(key, "retry_count") == 0) {
             int64_t n; /* deprecated and without effect in Kong 3.x: max_retry_time rules */
-            if (sl_node_int(v, &n) != 0)
-                ERR(v, "expected an integer");
+            sl_pconf_int(diag, v, INT64_MIN, INT64_MAX, &n);
         } else if (strcmp(key, "queue_size") == 0) {
             queue_size = v;
         } else if (strcmp(key, "flush_timeout") == 0) {
@@ -325,7 +279,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             if (!(v->kind == SL_NODE_MAP && v->n == 0))
                 ERR(v, "custom_fields_by_lua is not supported by sluice (it runs no Lua)");
         } else {
-            ERR(k, "unknown field");
+            sl_pconf_unknown(pc->diag, k);
         }
     }
 
@@ -334,7 +288,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         parse_queue(pc, queue, q, &given);
     /* the deprecated fields map onto the queue's when it does not set them (Kong 3.3+) */
     int64_t n;
-    if (queue_size && int_field(pc, queue_size, 1, 1000000, &n) && !given.max_batch_size)
+    if (queue_size && sl_pconf_int(pc->diag, queue_size, 1, 1000000, &n) && !given.max_batch_size)
         q->max_batch_size = (uint32_t)n;
     if (flush_timeout && seconds_field(pc, flush_timeout, 0, 3600, &n) &&
         !given.max_coalescing_delay)
@@ -363,11 +317,10 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     } else if (headers) {
         for (size_t i = 0; i < headers->n; i++) {
             const sl_node_t *k = headers->pairs[i].key, *v = headers->pairs[i].value;
-            const char *name = key_of(k);
+            const char *name = sl_pconf_key(k);
             const char *val = sl_node_str(v);
-            if (!header_name_ok(name, k->kind == SL_NODE_SCALAR ? k->len : 0)) {
-                ERR(k, "bad header name '%s', allowed characters are A-Z, a-z, 0-9, '_', "
-                       "and '-'", name);
+            if (!sl_pconf_header_name_ok(name, k->kind == SL_NODE_SCALAR ? k->len : 0)) {
+                sl_pconf_bad_header_name(diag, k, name);
             } else if (strcasecmp(name, "host") == 0) {
                 ERR(k, "cannot contain 'Host' header");
             } else if (strcasecmp(name, "content-length") == 0) {

@@ -14,6 +14,7 @@
 
 #include "config/node.h"
 #include "core/cidr.h"
+#include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 
@@ -57,7 +58,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     size_t errors = diag->n + diag->dropped;
     for (size_t i = 0; i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (strcmp(key, "allow") == 0) {
             if (!sl_node_is_null(v))
                 parse_list(v, arena, diag, &c->allow, &c->n_allow);
@@ -68,23 +69,16 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             int64_t n;
             if (sl_node_is_null(v))
                 continue;
-            if (sl_node_int(v, &n) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected an integer");
-            else if (n < 400 || n > 599)
-                /* kong.response.error takes 400..599 only; Kong finds out per request */
-                sl_diag_add(diag, v->line, v->col, "value should be between 400 and 599");
-            else
+            /* kong.response.error takes 400..599 only; Kong finds out per request */
+            if (sl_pconf_int(diag, v, 400, 599, &n))
                 c->status = (int)n;
         } else if (strcmp(key, "message") == 0) {
             if (sl_node_is_null(v))
                 continue;
-            const char *s = sl_node_str(v);
-            if (s == NULL || v->kind != SL_NODE_SCALAR)
-                sl_diag_add(diag, v->line, v->col, "expected a string");
-            else
-                c->message = sl_arena_strndup(arena, s, v->len);
+            const char *s = sl_pconf_string(diag, arena, v);
+            c->message = s ? s : c->message;
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     /* schema.lua: at_least_one_of (an empty array counts as absent) */

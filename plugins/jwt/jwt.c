@@ -22,9 +22,11 @@
 #include "config/model.h"
 #include "config/node.h"
 #include "config/snapshot.h"
+#include "core/base64.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "http/conn.h"
+#include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 
@@ -48,38 +50,6 @@ typedef struct conf {
 
 /* ---- config ------------------------------------------------------------------------------ */
 
-static bool parse_strlist(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag, sl_strlist_t *out)
-{
-    if (v->kind != SL_NODE_SEQ) {
-        sl_diag_add(diag, v->line, v->col, "expected an array");
-        return false;
-    }
-    out->v = sl_arena_calloc(a, v->n ? v->n : 1, sizeof(*out->v));
-    out->n = 0;
-    bool ok = true;
-    for (size_t i = 0; i < v->n; i++) {
-        const sl_node_t *e = v->items[i];
-        const char *s = sl_node_str(e);
-        if (s == NULL || strlen(s) != e->len) {
-            sl_diag_add(diag, e->line, e->col, "expected a string");
-            ok = false;
-            continue;
-        }
-        out->v[out->n++] = sl_arena_strndup(a, s, e->len);
-    }
-    return ok;
-}
-
-static const char *string_field(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag)
-{
-    const char *s = sl_node_str(v);
-    if (s == NULL || strlen(s) != v->len) {
-        sl_diag_add(diag, v->line, v->col, "expected a string");
-        return NULL;
-    }
-    return sl_arena_strndup(a, s, v->len);
-}
-
 static sl_strlist_t one(sl_arena_t *a, const char *s)
 {
     sl_strlist_t l;
@@ -101,28 +71,26 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     size_t errors = diag->n + diag->dropped;
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v))
             continue; /* an explicit null keeps the default */
         if (strcmp(key, "uri_param_names") == 0) {
-            parse_strlist(v, arena, diag, &c->uri_param_names);
+            sl_pconf_strings(diag, arena, v, &c->uri_param_names);
         } else if (strcmp(key, "cookie_names") == 0) {
-            parse_strlist(v, arena, diag, &c->cookie_names);
+            sl_pconf_strings(diag, arena, v, &c->cookie_names);
         } else if (strcmp(key, "header_names") == 0) {
-            parse_strlist(v, arena, diag, &c->header_names);
+            sl_pconf_strings(diag, arena, v, &c->header_names);
         } else if (strcmp(key, "key_claim_name") == 0) {
-            const char *s = string_field(v, arena, diag);
+            const char *s = sl_pconf_string(diag, arena, v);
             c->key_claim_name = s ? s : c->key_claim_name;
         } else if (strcmp(key, "secret_is_base64") == 0) {
-            if (sl_node_bool(v, &c->secret_is_base64) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            sl_pconf_bool(diag, v, &c->secret_is_base64);
         } else if (strcmp(key, "run_on_preflight") == 0) {
-            if (sl_node_bool(v, &c->run_on_preflight) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            sl_pconf_bool(diag, v, &c->run_on_preflight);
         } else if (strcmp(key, "claims_to_verify") == 0) {
             sl_strlist_t l = {0};
             claims_node = v;
-            if (!parse_strlist(v, arena, diag, &l))
+            if (!sl_pconf_strings(diag, arena, v, &l))
                 continue;
             size_t n = 0;
             for (size_t j = 0; j < l.n; j++) {
@@ -137,20 +105,14 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
                 }
             }
         } else if (strcmp(key, "maximum_expiration") == 0) {
-            double d;
-            if (sl_node_number(v, &d) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a number");
-            else if (!(d >= 0 && d <= 31536000))
-                sl_diag_add(diag, v->line, v->col, "value should be between 0 and 31536000");
-            else
-                c->maximum_expiration = d;
+            sl_pconf_number(diag, v, 0, 31536000, &c->maximum_expiration);
             max_node = v;
         } else if (strcmp(key, "anonymous") == 0) {
-            c->anonymous = string_field(v, arena, diag);
+            c->anonymous = sl_pconf_string(diag, arena, v);
         } else if (strcmp(key, "realm") == 0) {
-            realm = string_field(v, arena, diag);
+            realm = sl_pconf_string(diag, arena, v);
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     /* schema.lua entity check: maximum_expiration > 0 needs exp in claims_to_verify */
@@ -270,8 +232,9 @@ static void *configure(const sl_config_t *cfg, sl_arena_t *arena, sl_diag_t *dia
             index_put(&st->by_key, s->key, (uint32_t)i);
         if (sl_jwt_alg_is_hmac(c->alg) && s->secret) {
             size_t len = strlen(s->secret);
-            unsigned char *buf = sl_arena_alloc(arena, len / 4 * 3 + 4);
-            long n = sl_jwt_b64_decode(s->secret, len, buf);
+            size_t cap = SL_BASE64_DECODED_MAX(len);
+            unsigned char *buf = sl_arena_alloc(arena, cap + 1);
+            long n = sl_base64_decode(s->secret, len, buf, cap, SL_BASE64_URL);
             c->b64 = buf;
             c->b64_len = n > 0 ? (size_t)n : 0;
             c->b64_ok = n >= 0;

@@ -14,6 +14,7 @@
 
 #include "config/model.h"
 #include "config/node.h"
+#include "plugin/conf.h"
 #include "plugin/cred.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
@@ -37,36 +38,6 @@ typedef struct state {
 
 extern const sl_plugin_desc_t sl_plugin_key_auth;
 
-/* typedefs.header_name (kong/db/schema/typedefs.lua) */
-static bool header_name_ok(const char *s, size_t len)
-{
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
-            return false;
-    }
-    return true;
-}
-
-static void bool_field(const sl_node_t *v, bool *out, sl_diag_t *diag)
-{
-    if (sl_node_bool(v, out) != 0)
-        sl_diag_add(diag, v->line, v->col, "expected a boolean");
-}
-
-static const char *string_field(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag)
-{
-    const char *s = sl_node_str(v);
-    if (s == NULL) {
-        sl_diag_add(diag, v->line, v->col, "expected a string");
-        return NULL;
-    }
-    return sl_arena_strndup(a, s, v->len);
-}
-
 static void parse_key_names(conf_t *c, const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag)
 {
     if (v->kind != SL_NODE_SEQ) {
@@ -81,17 +52,11 @@ static void parse_key_names(conf_t *c, const sl_node_t *v, sl_arena_t *a, sl_dia
     c->n_key_names = 0;
     for (size_t i = 0; i < v->n; i++) {
         const sl_node_t *it = v->items[i];
-        const char *s = sl_node_str(it);
-        if (s == NULL) {
-            sl_diag_add(diag, it->line, it->col, "expected a string");
-        } else if (!header_name_ok(s, it->len)) {
-            sl_diag_add(diag, it->line, it->col,
-                        "bad header name '%.200s', allowed characters are A-Z, a-z, 0-9, '_', "
-                        "and '-'",
-                        s);
-        } else {
-            c->key_names[c->n_key_names++] = sl_arena_strndup(a, s, it->len);
-        }
+        const char *s = sl_pconf_string(diag, a, it);
+        if (s != NULL && !sl_pconf_header_name_ok(s, it->len))
+            sl_pconf_bad_header_name(diag, it, s);
+        else if (s != NULL)
+            c->key_names[c->n_key_names++] = s;
     }
 }
 
@@ -106,7 +71,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     size_t errors = diag->n + diag->dropped;
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v)) {
             if (strcmp(key, "key_names") == 0)
                 sl_diag_add(diag, v->line, v->col, "required field missing");
@@ -115,28 +80,28 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         if (strcmp(key, "key_names") == 0) {
             parse_key_names(c, v, arena, diag);
         } else if (strcmp(key, "key_in_header") == 0) {
-            bool_field(v, &c->key_in_header, diag);
+            sl_pconf_bool(diag, v, &c->key_in_header);
         } else if (strcmp(key, "key_in_query") == 0) {
-            bool_field(v, &c->key_in_query, diag);
+            sl_pconf_bool(diag, v, &c->key_in_query);
         } else if (strcmp(key, "key_in_body") == 0) {
             bool body = false;
-            bool_field(v, &body, diag);
+            sl_pconf_bool(diag, v, &body);
             if (body)
                 sl_diag_add(diag, v->line, v->col,
                             "key_in_body is not supported by sluice yet (the request body "
                             "is not read before the access phase)");
         } else if (strcmp(key, "hide_credentials") == 0) {
-            bool_field(v, &c->hide_credentials, diag);
+            sl_pconf_bool(diag, v, &c->hide_credentials);
         } else if (strcmp(key, "run_on_preflight") == 0) {
-            bool_field(v, &c->run_on_preflight, diag);
+            sl_pconf_bool(diag, v, &c->run_on_preflight);
         } else if (strcmp(key, "anonymous") == 0) {
-            c->anonymous = string_field(v, arena, diag);
+            c->anonymous = sl_pconf_string(diag, arena, v);
         } else if (strcmp(key, "realm") == 0) {
-            const char *realm = string_field(v, arena, diag);
+            const char *realm = sl_pconf_string(diag, arena, v);
             if (realm)
                 c->www_auth = sl_arena_printf(arena, "Key realm=\"%s\"", realm);
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     return diag->n + diag->dropped == errors ? c : NULL;

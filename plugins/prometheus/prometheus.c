@@ -22,6 +22,7 @@
 #include "http/conn.h"
 #include "metrics/scrape.h"
 #include "metrics/store.h"
+#include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 
@@ -41,7 +42,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     size_t errors = diag->n + diag->dropped;
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v))
             continue; /* an explicit null keeps the default */
         bool *field = NULL, refused = false;
@@ -58,13 +59,13 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         else if (strcmp(key, "ai_metrics") == 0 || strcmp(key, "wasm_metrics") == 0)
             refused = true;
         else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
             continue;
         }
         bool b;
-        if (sl_node_bool(v, &b) != 0) {
-            sl_diag_add(diag, v->line, v->col, "expected a boolean");
-        } else if (refused) {
+        if (!sl_pconf_bool(diag, v, &b))
+            continue;
+        if (refused) {
             /* sluice proxies no AI provider and runs no Proxy-Wasm filter: there would be
              * nothing to count */
             if (b)

@@ -5,13 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plugin/conf.h"
+
 const char *const sl_rl_period_names[SL_RL_N_PERIODS] = {"second", "minute", "hour",
                                                           "day",    "month",  "year"};
 const char *const sl_rl_period_titles[SL_RL_N_PERIODS] = {"Second", "Minute", "Hour",
                                                            "Day",    "Month",  "Year"};
 
-static const char *const limit_by_names[] = {"consumer", "credential", "ip",
-                                             "service",  "header",     "path"};
+static const char *const limit_by_names[] = {"consumer", "credential", "ip",  "service",
+                                             "header",   "path",       NULL};
 
 typedef struct parse_ctx {
     sl_arena_t *arena;
@@ -22,36 +24,6 @@ typedef struct parse_ctx {
     bool has_host;
 } parse_ctx_t;
 
-static const char *str_of(parse_ctx_t *p, const sl_node_t *v)
-{
-    const char *s = sl_node_str(v);
-    if (s == NULL || v->kind != SL_NODE_SCALAR) {
-        sl_diag_add(p->diag, v->line, v->col, "expected a string");
-        return NULL;
-    }
-    return sl_arena_strndup(p->arena, s, v->len);
-}
-
-static bool int_of(parse_ctx_t *p, const sl_node_t *v, int64_t min, int64_t max, int64_t *out)
-{
-    if (sl_node_int(v, out) != 0) {
-        sl_diag_add(p->diag, v->line, v->col, "expected an integer");
-        return false;
-    }
-    if (*out < min || *out > max) {
-        sl_diag_add(p->diag, v->line, v->col, "value should be between %lld and %lld",
-                    (long long)min, (long long)max);
-        return false;
-    }
-    return true;
-}
-
-static void bool_of(parse_ctx_t *p, const sl_node_t *v, bool *out)
-{
-    if (sl_node_bool(v, out) != 0)
-        sl_diag_add(p->diag, v->line, v->col, "expected a boolean");
-}
-
 /* One field of the redis settings, from the 3.x `redis:` record (<name>) or the 2.x flat
  * redis_<name> alias. Returns false for a name that is not one. */
 static bool redis_field(parse_ctx_t *p, const char *name, const sl_node_t *k, const sl_node_t *v)
@@ -60,29 +32,29 @@ static bool redis_field(parse_ctx_t *p, const char *name, const sl_node_t *k, co
     int64_t n;
     bool b;
     if (strcmp(name, "host") == 0) {
-        r->host = str_of(p, v);
+        r->host = sl_pconf_string(p->diag, p->arena, v);
         p->has_host = r->host != NULL;
     } else if (strcmp(name, "port") == 0) {
-        if (int_of(p, v, 0, 65535, &n))
+        if (sl_pconf_int(p->diag, v, 0, 65535, &n))
             r->port = (int)n;
     } else if (strcmp(name, "timeout") == 0) {
-        if (int_of(p, v, 0, 2147483646, &n))
+        if (sl_pconf_int(p->diag, v, 0, 2147483646, &n))
             r->timeout_ms = (int)n;
     } else if (strcmp(name, "username") == 0) {
-        r->username = str_of(p, v);
+        r->username = sl_pconf_string(p->diag, p->arena, v);
     } else if (strcmp(name, "password") == 0) {
-        r->password = str_of(p, v);
+        r->password = sl_pconf_string(p->diag, p->arena, v);
     } else if (strcmp(name, "database") == 0) {
-        if (int_of(p, v, 0, 1 << 20, &n))
+        if (sl_pconf_int(p->diag, v, 0, 1 << 20, &n))
             r->database = (int)n;
     } else if (strcmp(name, "ssl") == 0 || strcmp(name, "ssl_verify") == 0) {
         b = false;
-        bool_of(p, v, &b);
+        sl_pconf_bool(p->diag, v, &b);
         if (b)
             sl_diag_add(p->diag, v->line, v->col,
                         "TLS to Redis is not supported by sluice yet");
     } else if (strcmp(name, "server_name") == 0) {
-        (void)str_of(p, v); /* only meaningful with ssl, which is refused above */
+        (void)sl_pconf_string(p->diag, p->arena, v); /* only meaningful with ssl, which is refused above */
     } else {
         (void)k;
         return false;
@@ -113,44 +85,36 @@ static void parse_field(parse_ctx_t *p, const char *key, const sl_node_t *k, con
     }
     int64_t n;
     if (strcmp(key, "limit_by") == 0) {
-        const char *s = sl_node_str(v);
-        for (size_t i = 0; s && i < sizeof(limit_by_names) / sizeof(*limit_by_names); i++) {
-            if (strcmp(s, limit_by_names[i]) == 0) {
-                c->limit_by = (sl_rl_limit_by_t)i;
-                return;
-            }
-        }
-        sl_diag_add(p->diag, v->line, v->col,
-                    "expected one of: consumer, credential, ip, service, header, path");
+        int i = sl_pconf_one_of(p->diag, v, limit_by_names);
+        if (i >= 0)
+            c->limit_by = (sl_rl_limit_by_t)i;
     } else if (strcmp(key, "header_name") == 0) {
-        c->header_name = str_of(p, v);
+        c->header_name = sl_pconf_string(p->diag, p->arena, v);
     } else if (strcmp(key, "path") == 0) {
-        c->path = str_of(p, v);
+        c->path = sl_pconf_string(p->diag, p->arena, v);
         if (c->path && c->path[0] != '/')
             sl_diag_add(p->diag, v->line, v->col, "should start with: /");
     } else if (strcmp(key, "policy") == 0) {
-        const char *s = sl_node_str(v);
+        /* Kong's DB-less schema offers only these two (cluster needs a database) */
+        static const char *const names[] = {"local", "redis", NULL};
+        static const sl_rl_policy_t policies[] = {SL_RL_LOCAL, SL_RL_REDIS};
         p->policy_node = v;
-        if (s && strcmp(s, "local") == 0)
-            c->policy = SL_RL_LOCAL;
-        else if (s && strcmp(s, "redis") == 0)
-            c->policy = SL_RL_REDIS;
-        else
-            /* Kong's DB-less schema offers only these two (cluster needs a database) */
-            sl_diag_add(p->diag, v->line, v->col, "expected one of: local, redis");
+        int i = sl_pconf_one_of(p->diag, v, names);
+        if (i >= 0)
+            c->policy = policies[i];
     } else if (strcmp(key, "fault_tolerant") == 0) {
-        bool_of(p, v, &c->fault_tolerant);
+        sl_pconf_bool(p->diag, v, &c->fault_tolerant);
     } else if (strcmp(key, "hide_client_headers") == 0) {
-        bool_of(p, v, &c->hide_client_headers);
+        sl_pconf_bool(p->diag, v, &c->hide_client_headers);
     } else if (strcmp(key, "error_code") == 0) {
-        if (int_of(p, v, 1, 999, &n)) {
+        if (sl_pconf_int(p->diag, v, 1, 999, &n)) {
             if (n < 100 || n > 599)
                 sl_diag_add(p->diag, v->line, v->col, "value should be between 100 and 599");
             else
                 c->error_code = (int)n;
         }
     } else if (strcmp(key, "error_message") == 0) {
-        c->error_message = str_of(p, v);
+        c->error_message = sl_pconf_string(p->diag, p->arena, v);
     } else if (strcmp(key, "sync_rate") == 0) {
         double d;
         p->sync_node = v;
@@ -174,25 +138,23 @@ static void parse_field(parse_ctx_t *p, const char *key, const sl_node_t *k, con
             if (sl_node_is_null(rv))
                 continue;
             if (!redis_field(p, name, rk, rv))
-                sl_diag_add(p->diag, rk->line, rk->col, "unknown field");
+                sl_pconf_unknown(p->diag, rk);
         }
     } else if (strncmp(key, "redis_", 6) == 0 && redis_field(p, key + 6, k, v)) {
         /* the 2.x flat names, still accepted by 3.x as aliases of redis.* */
     } else if (strcmp(key, "algorithm") == 0) {
-        const char *s = sl_node_str(v);
+        static const char *const names[] = {"fixed-window", "token-bucket", NULL};
+        static const sl_rl_algorithm_t algorithms[] = {SL_RL_FIXED_WINDOW, SL_RL_TOKEN_BUCKET};
         p->algorithm_node = v;
-        if (s && strcmp(s, "fixed-window") == 0)
-            c->algorithm = SL_RL_FIXED_WINDOW;
-        else if (s && strcmp(s, "token-bucket") == 0)
-            c->algorithm = SL_RL_TOKEN_BUCKET;
-        else
-            sl_diag_add(p->diag, v->line, v->col, "expected one of: fixed-window, token-bucket");
+        int i = sl_pconf_one_of(p->diag, v, names);
+        if (i >= 0)
+            c->algorithm = algorithms[i];
     } else if (strcmp(key, "burst") == 0) {
         p->burst_node = v;
-        if (int_of(p, v, 0, 1000000000, &n))
+        if (sl_pconf_int(p->diag, v, 0, 1000000000, &n))
             c->burst = n;
     } else {
-        sl_diag_add(p->diag, k->line, k->col, "unknown field");
+        sl_pconf_unknown(p->diag, k);
     }
 }
 
@@ -212,7 +174,7 @@ sl_rl_conf_t *sl_rl_conf_parse(const sl_node_t *config, sl_arena_t *arena, sl_di
     uint32_t line = config ? config->line : 0, col = config ? config->col : 0;
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v))
             continue; /* an explicit null keeps the default */
         parse_field(&p, key, k, v);

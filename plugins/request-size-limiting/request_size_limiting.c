@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config/node.h"
+#include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 
@@ -24,7 +25,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     uint64_t unit = 1048576; /* megabytes: binary, 2^20 */
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v))
             continue;
         if (strcmp(key, "allowed_payload_size") == 0) {
@@ -33,21 +34,15 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             else if (size < 0 || size > (int64_t)1 << 40)
                 sl_diag_add(diag, v->line, v->col, "value out of range");
         } else if (strcmp(key, "size_unit") == 0) {
-            const char *s = sl_node_str(v);
-            if (s && strcmp(s, "megabytes") == 0)
-                unit = 1048576;
-            else if (s && strcmp(s, "kilobytes") == 0)
-                unit = 1024;
-            else if (s && strcmp(s, "bytes") == 0)
-                unit = 1;
-            else
-                sl_diag_add(diag, v->line, v->col,
-                            "expected one of: megabytes, kilobytes, bytes");
+            static const char *const units[] = {"megabytes", "kilobytes", "bytes", NULL};
+            static const uint64_t unit_bytes[] = {1048576, 1024, 1};
+            int u = sl_pconf_one_of(diag, v, units);
+            if (u >= 0)
+                unit = unit_bytes[u];
         } else if (strcmp(key, "require_content_length") == 0) {
-            if (sl_node_bool(v, &c->require_content_length) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            sl_pconf_bool(diag, v, &c->require_content_length);
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     c->limit = (uint64_t)size * unit;

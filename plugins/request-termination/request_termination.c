@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config/node.h"
+#include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 
@@ -32,16 +33,6 @@ static const char *default_message(int status)
     }
 }
 
-static const char *string_field(const sl_node_t *v, sl_diag_t *diag, sl_arena_t *a)
-{
-    const char *s = sl_node_str(v);
-    if (s == NULL) {
-        sl_diag_add(diag, v->line, v->col, "expected a string");
-        return NULL;
-    }
-    return sl_arena_strndup(a, s, v->len);
-}
-
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
     conf_t *c = sl_arena_calloc(arena, 1, sizeof(*c));
@@ -50,37 +41,31 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     const sl_node_t *message = NULL, *content_type = NULL, *body = NULL;
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v))
             continue; /* an explicit null keeps the default */
         if (strcmp(key, "status_code") == 0) {
             int64_t n;
-            if (sl_node_int(v, &n) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected an integer");
-            else if (n < 100 || n > 599)
-                sl_diag_add(diag, v->line, v->col, "value should be between 100 and 599");
-            else
+            if (sl_pconf_int(diag, v, 100, 599, &n))
                 c->status_code = (int)n;
         } else if (strcmp(key, "message") == 0) {
-            c->message = string_field(v, diag, arena);
+            c->message = sl_pconf_string(diag, arena, v);
             message = v;
         } else if (strcmp(key, "content_type") == 0) {
-            c->content_type = string_field(v, diag, arena);
+            c->content_type = sl_pconf_string(diag, arena, v);
             content_type = v;
         } else if (strcmp(key, "body") == 0) {
-            c->body = string_field(v, diag, arena);
+            c->body = sl_pconf_string(diag, arena, v);
             c->body_len = c->body ? v->len : 0;
             body = v;
         } else if (strcmp(key, "trigger") == 0) {
-            c->trigger = string_field(v, diag, arena);
+            c->trigger = sl_pconf_string(diag, arena, v);
         } else if (strcmp(key, "echo") == 0) {
             bool echo;
-            if (sl_node_bool(v, &echo) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
-            else if (echo)
+            if (sl_pconf_bool(diag, v, &echo) && echo)
                 sl_diag_add(diag, v->line, v->col, "echo is not supported by sluice yet");
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     /* schema.lua entity checks */

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "config/node.h"
+#include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 
@@ -80,20 +81,9 @@ static const char *header_value(const sl_node_t *v, sl_arena_t *a, sl_diag_t *di
 
 static const char *one_of(const sl_node_t *v, const char *const *values, sl_diag_t *diag)
 {
-    const char *s = sl_node_str(v);
-    for (size_t i = 0; s && values[i]; i++)
-        if (strcmp(s, values[i]) == 0)
-            return values[i];
-    char msg[256] = "expected one of: ";
-    for (size_t i = 0; values[i]; i++) {
-        if (i)
-            strncat(msg, ", ", sizeof(msg) - strlen(msg) - 1);
-        strncat(msg, values[i], sizeof(msg) - strlen(msg) - 1);
-    }
-    sl_diag_add(diag, v->line, v->col, "%s", msg);
-    return NULL;
+    int i = sl_pconf_one_of(diag, v, values);
+    return i < 0 ? NULL : values[i];
 }
-
 static const char *parse_hsts(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag)
 {
     if (v->kind != SL_NODE_MAP) {
@@ -106,7 +96,7 @@ static const char *parse_hsts(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag
     size_t errors = diag->n + diag->dropped;
     for (size_t i = 0; i < v->n; i++) {
         const sl_node_t *k = v->pairs[i].key, *f = v->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         if (sl_node_is_null(f))
             continue;
         if (strcmp(key, "max_age") == 0) {
@@ -114,14 +104,12 @@ static const char *parse_hsts(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag
                 sl_diag_add(diag, f->line, f->col, "expected an integer between 0 and "
                                                    "2147483647");
         } else if (strcmp(key, "include_subdomains") == 0) {
-            if (sl_node_bool(f, &subdomains) != 0)
-                sl_diag_add(diag, f->line, f->col, "expected a boolean");
+            sl_pconf_bool(diag, f, &subdomains);
         } else if (strcmp(key, "preload") == 0) {
             preload_node = f;
-            if (sl_node_bool(f, &preload) != 0)
-                sl_diag_add(diag, f->line, f->col, "expected a boolean");
+            sl_pconf_bool(diag, f, &preload);
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     /* browsers' preload lists (hstspreload.org) take only what covers every subdomain for
@@ -145,7 +133,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
     size_t errors = diag->n + diag->dropped;
     for (size_t i = 0; i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
-        const char *key = k->kind == SL_NODE_SCALAR && k->str ? k->str : "";
+        const char *key = sl_pconf_key(k);
         bool null = sl_node_is_null(v);
         if (strcmp(key, "x_frame_options") == 0) {
             c->value[H_FRAME] = null ? NULL : one_of(v, frame_values, diag);
@@ -155,8 +143,8 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             c->value[H_REFERRER] = null ? NULL : one_of(v, referrer_values, diag);
         } else if (strcmp(key, "x_xss_protection") == 0) {
             bool on = false;
-            if (!null && sl_node_bool(v, &on) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            if (!null)
+                sl_pconf_bool(diag, v, &on);
             c->value[H_XSS] = on ? "0" : NULL;
         } else if (strcmp(key, "strict_transport_security") == 0) {
             c->value[H_HSTS] = null ? NULL : parse_hsts(v, arena, diag);
@@ -165,10 +153,10 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         } else if (strcmp(key, "permissions_policy") == 0) {
             c->value[H_PERMISSIONS] = null ? NULL : header_value(v, arena, diag);
         } else if (strcmp(key, "override") == 0) {
-            if (!null && sl_node_bool(v, &c->override) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected a boolean");
+            if (!null)
+                sl_pconf_bool(diag, v, &c->override);
         } else {
-            sl_diag_add(diag, k->line, k->col, "unknown field");
+            sl_pconf_unknown(diag, k);
         }
     }
     return diag->n + diag->dropped == errors ? c : NULL;

@@ -5,17 +5,7 @@ import os
 import subprocess
 import tempfile
 
-from harness import SLUICE_BIN, to_yaml
-
-
-def check_config(doc):
-    """Runs `sluice check` on doc; returns (exit status, stderr)."""
-    d = tempfile.mkdtemp(prefix="sluice-auth-")
-    path = os.path.join(d, "kong.yml")
-    with open(path, "w") as f:
-        f.write(doc if isinstance(doc, str) else to_yaml(doc))
-    p = subprocess.run([SLUICE_BIN, "check", path], capture_output=True, text=True, timeout=30)
-    return p.returncode, p.stderr
+from harness import SLUICE_BIN, check_config, to_yaml  # noqa: F401 (re-exported)
 
 
 def upstream_headers(doc, name):

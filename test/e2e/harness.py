@@ -27,6 +27,8 @@ import tempfile
 import time
 import unittest
 
+from upstream import Upstream
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("SLUICE_SOURCE_DIR") or os.path.normpath(os.path.join(HERE, "..", ".."))
 SLUICE_BIN = os.environ.get("SLUICE_BIN") or os.path.normpath(
@@ -634,3 +636,30 @@ class GatewayTestCase(unittest.TestCase):
 
     def assertClosed(self, client, timeout=2.0):
         self.assertTrue(client.is_closed(timeout), "the gateway kept the connection open")
+
+
+def check_config(doc):
+    """Runs `sluice check` on doc (a dict, or YAML text) in a fresh temporary directory;
+    returns (exit status, stderr)."""
+    d = tempfile.mkdtemp(prefix="sluice-check-")
+    path = os.path.join(d, "kong.yml")
+    with open(path, "w") as f:
+        f.write(doc if isinstance(doc, str) else to_yaml(doc))
+    p = subprocess.run([SLUICE_BIN, "check", path], capture_output=True, text=True, timeout=30)
+    return p.returncode, p.stderr
+
+
+class UpstreamTestCase(GatewayTestCase):
+    """A GatewayTestCase with one stub upstream (cls.up) for the class, cleared before each
+    test."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.up = Upstream().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.up.stop()
+
+    def setUp(self):
+        self.up.clear()

@@ -5,9 +5,8 @@ consumer's ACL groups, X-Consumer-Groups upstream (or not, with hide_groups_head
 import re
 import unittest
 
-from authcommon import check_config, upstream_header
-from harness import Gateway, GatewayTestCase, config, route, service
-from upstream import Upstream
+from authcommon import upstream_header
+from harness import Gateway, UpstreamTestCase, check_config, config, route, service
 
 
 def acl(**conf):
@@ -18,18 +17,7 @@ def ka(**conf):
     return {"name": "key-auth", "config": conf}
 
 
-class TestAcl(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
-
+class TestAcl(UpstreamTestCase):
     def cfg(self, acl_conf, auth=None):
         doc = config(services=[service("s", self.up.url, [
             route("r", ["/"], strip_path=False,

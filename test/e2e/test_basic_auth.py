@@ -7,9 +7,8 @@ import base64
 import re
 import unittest
 
-from authcommon import check_config, sha1_password, upstream_header, upstream_headers
-from harness import Gateway, GatewayTestCase, config, route, service
-from upstream import Upstream
+from authcommon import sha1_password, upstream_header, upstream_headers
+from harness import Gateway, UpstreamTestCase, check_config, config, route, service
 
 ALICE_ID = "a11ce000-0000-4000-8000-000000000001"
 BOB_ID = "b0b00000-0000-4000-8000-000000000002"
@@ -23,18 +22,7 @@ def ba(**conf):
     return {"name": "basic-auth", "config": conf}
 
 
-class TestBasicAuth(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
-
+class TestBasicAuth(UpstreamTestCase):
     def cfg(self, transform=True, **conf):
         doc = config(services=[service("s", self.up.url, [
             route("r", ["/"], strip_path=False, plugins=[ba(**conf)])])])

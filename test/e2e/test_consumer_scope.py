@@ -9,8 +9,7 @@ import time
 import unittest
 
 from authcommon import upstream_header
-from harness import Gateway, GatewayTestCase, config, route, service
-from upstream import Upstream
+from harness import Gateway, UpstreamTestCase, config, route, service
 
 
 def rt(status, **scope):
@@ -24,18 +23,7 @@ def ka():
     return {"name": "key-auth"}
 
 
-class TestConsumerScope(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
-
+class TestConsumerScope(UpstreamTestCase):
     def base(self, plugins=(), consumer_plugins=None):
         doc = config(services=[
             service("s", self.up.url, [

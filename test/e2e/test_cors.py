@@ -2,13 +2,9 @@
 gateway, Access-Control-* headers on proxied and gateway-made responses, origin matching
 (literal, '*', regex by host or by scheme://host:port), credentials, priority before auth."""
 
-import os
-import subprocess
-import tempfile
 import unittest
 
-from harness import (SLUICE_BIN, Gateway, GatewayTestCase, config, route, service, to_yaml)
-from upstream import Upstream
+from harness import Gateway, UpstreamTestCase, check_config, config, route, service
 
 DEFAULT_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT"
 
@@ -28,18 +24,7 @@ def preflight(gw, path="/x", origin="http://a.example", method="POST", extra=())
     return gw.request("OPTIONS", path, headers)
 
 
-class TestCors(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
-
+class TestCors(UpstreamTestCase):
     def test_preflight_defaults(self):
         with Gateway(doc_with(self.up.url, cors())) as gw:
             r = preflight(gw, extra=[("Access-Control-Request-Headers", "X-Token, X-Other")])
@@ -205,13 +190,7 @@ class TestCorsConfig(unittest.TestCase):
     def check(self, plugin_conf):
         doc = config(services=[service("s", "http://127.0.0.1:9", [route("r", ["/"])])])
         doc["plugins"] = [cors(**plugin_conf)]
-        d = tempfile.mkdtemp(prefix="sluice-cors-")
-        path = os.path.join(d, "kong.yml")
-        with open(path, "w") as f:
-            f.write(to_yaml(doc))
-        p = subprocess.run([SLUICE_BIN, "check", path], capture_output=True, text=True,
-                           timeout=30)
-        return p.returncode, p.stderr
+        return check_config(doc)
 
     def test_valid(self):
         rc, err = self.check({"origins": ["*", r"^https://.*\.example$"], "methods": ["GET"],

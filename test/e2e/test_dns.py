@@ -3,22 +3,11 @@
 
 import unittest
 
-from harness import Gateway, GatewayTestCase, config, route, service
+from harness import Gateway, UpstreamTestCase, config, route, service
 from upstream import Upstream
 
 
-class TestHostNames(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
-
+class TestHostNames(UpstreamTestCase):
     def test_service_host_name(self):
         cfg = config(services=[service("s", "http://localhost:%d/base" % self.up.port,
                                        [route("r", ["/api"])])])

@@ -2,15 +2,11 @@
 real_ip_header, real_ip_recursive; section 3.6: what the upstream is told about the client)."""
 
 import http.client
-import os
 import socket
-import subprocess
-import tempfile
 import unittest
 
-from harness import (SLUICE_BIN, Gateway, GatewayTestCase, config, doc_header, free_port,
-                     route, service, to_yaml)
-from upstream import Upstream
+from harness import (Gateway, UpstreamTestCase, check_config, config, doc_header, route, service,
+                     to_yaml)
 
 
 def ipr(**conf):
@@ -41,18 +37,7 @@ def free_port6():
     return port
 
 
-class TestIpRestriction(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
-
+class TestIpRestriction(UpstreamTestCase):
     def test_deny_with_kongs_default_message(self):
         with Gateway(plugin_config(self.up.url, ipr(deny=["127.0.0.1"]))) as gw:
             r = gw.get("/x")
@@ -131,20 +116,9 @@ class TestIpRestriction(GatewayTestCase):
             c.close()
 
 
-class TestTrustedProxies(GatewayTestCase):
+class TestTrustedProxies(UpstreamTestCase):
     """KONG_TRUSTED_IPS lets the proxy in front (here: the test client on 127.0.0.1) name the
     client; ip-restriction and the upstream see that address."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
 
     def gateway(self, conf=None, **env):
         plugins = [ipr(**conf)] if conf else []
@@ -266,13 +240,7 @@ class TestTrustedProxies(GatewayTestCase):
 
 class TestIpRestrictionConfig(unittest.TestCase):
     def check_text(self, text):
-        d = tempfile.mkdtemp(prefix="sluice-ipr-")
-        path = os.path.join(d, "kong.yml")
-        with open(path, "w") as f:
-            f.write(text)
-        p = subprocess.run([SLUICE_BIN, "check", path], capture_output=True, text=True,
-                           timeout=30)
-        return p.returncode, p.stderr
+        return check_config(text)
 
     def check(self, plugin_conf):
         doc = config(services=[service("s", "http://127.0.0.1:9", [route("r", ["/"])])])

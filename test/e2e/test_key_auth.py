@@ -7,9 +7,8 @@ import re
 import time
 import unittest
 
-from authcommon import check_config, upstream_header, upstream_headers
-from harness import Gateway, GatewayTestCase, config, route, service
-from upstream import Upstream
+from authcommon import upstream_header, upstream_headers
+from harness import Gateway, UpstreamTestCase, check_config, config, route, service
 
 CT_JSON = "application/json; charset=utf-8"
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -19,18 +18,7 @@ def ka(**conf):
     return {"name": "key-auth", "config": conf}
 
 
-class TestKeyAuth(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
-
+class TestKeyAuth(UpstreamTestCase):
     def cfg(self, plugin=None, routes_extra=(), consumers=None, **conf):
         doc = config(services=[service("s", self.up.url, [
             route("r", ["/"], strip_path=False, plugins=[plugin or ka(**conf)]),

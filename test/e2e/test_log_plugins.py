@@ -11,32 +11,26 @@ import re
 import signal
 import socketserver
 import stat
-import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
-from harness import (SLUICE_BIN, Gateway, GatewayTestCase, config, dead_port, route, service,
-                     to_yaml)
+from harness import (Gateway, GatewayTestCase, UpstreamTestCase, check_config, config, dead_port,
+                     route, service)
 from upstream import Upstream
 
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
-def check_config(plugin, conf, tmp_prefix="sluice-log-"):
+def check_plugin(plugin, conf):
     """Runs `sluice check` on a config with a global <plugin> instance; returns (rc, stderr)."""
     doc = config(services=[service("s", "http://127.0.0.1:9", [route("r", ["/"])])])
     entry = {"name": plugin}
     if conf is not None:
         entry["config"] = conf
     doc["plugins"] = [entry]
-    d = tempfile.mkdtemp(prefix=tmp_prefix)
-    path = os.path.join(d, "kong.yml")
-    with open(path, "w") as f:
-        f.write(to_yaml(doc))
-    p = subprocess.run([SLUICE_BIN, "check", path], capture_output=True, text=True, timeout=30)
-    return p.returncode, p.stderr
+    return check_config(doc)
 
 
 def wait_until(pred, timeout=5.0, step=0.02):
@@ -60,17 +54,9 @@ def read_lines(path):
 
 # file-log ---------------------------------------------------------------------------------
 
-class TestFileLog(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
+class TestFileLog(UpstreamTestCase):
     def setUp(self):
-        self.up.clear()
+        super().setUp()
         self.dir = tempfile.mkdtemp(prefix="sluice-filelog-")
         self.path = os.path.join(self.dir, "file.log")
 
@@ -256,7 +242,7 @@ class TestFileLog(GatewayTestCase):
                          ["/p/after%d" % i for i in range(4)])
 
     def test_config_errors(self):
-        self.assertEqual(check_config("file-log", {"path": "/tmp/x.log", "reopen": True})[0], 0)
+        self.assertEqual(check_plugin("file-log", {"path": "/tmp/x.log", "reopen": True})[0], 0)
         for conf, message in [
             (None, "path: required field missing"),
             ({"reopen": True}, "path: required field missing"),
@@ -268,7 +254,7 @@ class TestFileLog(GatewayTestCase):
              "custom_fields_by_lua is not supported by sluice"),
             ({"path": "/tmp/x", "bogus": 1}, "unknown field"),
         ]:
-            rc, err = check_config("file-log", conf)
+            rc, err = check_plugin("file-log", conf)
             self.assertEqual(rc, 1, conf)
             self.assertRegex(err, r"kong\.yml:\d+:\d+: " + re.escape(message), conf)
 
@@ -478,7 +464,7 @@ class TestHttpLog(GatewayTestCase):
               "queue": {"max_batch_size": 10, "max_coalescing_delay": 0.5, "max_entries": 5,
                         "max_bytes": 100000, "max_retry_time": 10, "initial_retry_delay": 0.1,
                         "max_retry_delay": 5, "concurrency_limit": 1}}
-        rc, err = check_config("http-log", ok)
+        rc, err = check_plugin("http-log", ok)
         self.assertEqual(rc, 0, err)
         ep = "http://127.0.0.1:9/x"
         for conf, message in [
@@ -511,7 +497,7 @@ class TestHttpLog(GatewayTestCase):
             ({"http_endpoint": ep, "timeout": "soon"}, "expected a number"),
             ({"http_endpoint": ep, "bogus": 1}, "unknown field"),
         ]:
-            rc, err = check_config("http-log", conf)
+            rc, err = check_plugin("http-log", conf)
             self.assertEqual(rc, 1, conf)
             self.assertRegex(err, r"kong\.yml:\d+:\d+: " + re.escape(message), conf)
 

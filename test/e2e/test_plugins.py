@@ -9,7 +9,8 @@ import tempfile
 import time
 import unittest
 
-from harness import SLUICE_BIN, Gateway, GatewayTestCase, config, route, service, to_yaml
+from harness import (Gateway, GatewayTestCase, SLUICE_BIN, UpstreamTestCase, check_config, config,
+                     route, service, to_yaml)
 from upstream import Upstream
 
 CT_JSON = "application/json; charset=utf-8"
@@ -19,18 +20,7 @@ def rt(**conf):
     return {"name": "request-termination", "config": conf}
 
 
-class TestRequestTermination(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
-
+class TestRequestTermination(UpstreamTestCase):
     def scoped_config(self):
         doc = config(services=[
             service("s", self.up.url, [
@@ -103,13 +93,7 @@ class TestRequestTerminationConfig(unittest.TestCase):
     def check(self, plugin_conf):
         doc = config(services=[service("s", "http://127.0.0.1:9", [route("r", ["/"])])])
         doc["plugins"] = [rt(**plugin_conf)]
-        d = tempfile.mkdtemp(prefix="sluice-rt-")
-        path = os.path.join(d, "kong.yml")
-        with open(path, "w") as f:
-            f.write(to_yaml(doc))
-        p = subprocess.run([SLUICE_BIN, "check", path], capture_output=True, text=True,
-                           timeout=30)
-        return p.returncode, p.stderr
+        return check_config(doc)
 
     def test_valid(self):
         self.assertEqual(self.check({"status_code": 418, "body": "x", "content_type": "t/p"})[0],

@@ -4,19 +4,14 @@ real redis-server (synchronous and batched, two gateways sharing a limit, Redis 
 silent under both fault_tolerant settings), sluice's token-bucket mode, and config errors."""
 
 import concurrent.futures
-import os
 import re
 import socket
-import subprocess
-import tempfile
 import threading
 import time
 import unittest
 
-from harness import (SLUICE_BIN, Gateway, GatewayTestCase, config, json_body, route, service,
-                     to_yaml)
+from harness import Gateway, UpstreamTestCase, check_config, config, route, service
 from redis_server import RedisServer, have_redis
-from upstream import Upstream
 
 CT_JSON = "application/json; charset=utf-8"
 MESSAGE = "API rate limit exceeded"
@@ -31,18 +26,7 @@ def one_route(up, plugins, paths=("/",)):
                                                         plugins=plugins)])])
 
 
-class RateLimitCase(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
-
+class RateLimitCase(UpstreamTestCase):
     def statuses(self, gw, n, path="/", headers=()):
         return [gw.request("GET", path, headers).status for _ in range(n)]
 
@@ -248,12 +232,7 @@ class TestTokenBucket(RateLimitCase):
 def check(plugins):
     doc = config(services=[service("s", "http://127.0.0.1:9", [route("r", ["/"])])])
     doc["plugins"] = plugins
-    d = tempfile.mkdtemp(prefix="sluice-rl-")
-    path = os.path.join(d, "kong.yml")
-    with open(path, "w") as f:
-        f.write(to_yaml(doc))
-    p = subprocess.run([SLUICE_BIN, "check", path], capture_output=True, text=True, timeout=30)
-    return p.returncode, p.stderr
+    return check_config(doc)
 
 
 class TestConfig(unittest.TestCase):

@@ -7,9 +7,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import (SLUICE_BIN, Gateway, GatewayTestCase, build_request, chunked, config,
-                     route, service, to_yaml)
-from upstream import Upstream
+from harness import Gateway, SLUICE_BIN, UpstreamTestCase, chunked, config, route, service, to_yaml
 
 TOO_LARGE = b'{"message":"Request size limit exceeded"}'
 
@@ -23,18 +21,7 @@ def doc_for(up, **conf):
                                                         plugins=[rsl(**conf)])])])
 
 
-class TestRequestSizeLimiting(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
-
-    def setUp(self):
-        self.up.clear()
-
+class TestRequestSizeLimiting(UpstreamTestCase):
     def test_content_length_over_and_under(self):
         with Gateway(doc_for(self.up, allowed_payload_size=10, size_unit="bytes")) as gw:
             r = gw.request("POST", "/", body=b"x" * 10)

@@ -1,12 +1,9 @@
 """security-headers (sluice's own plugin, beyond Kong): X-Frame-Options and friends on
 proxied and gateway-made responses, each field nullable, override of upstream headers."""
 
-import os
-import subprocess
-import tempfile
 import unittest
 
-from harness import (SLUICE_BIN, Gateway, GatewayTestCase, config, route, service, to_yaml)
+from harness import Gateway, GatewayTestCase, check_config, config, route, service
 from upstream import Upstream
 
 DEFAULTS = {
@@ -103,13 +100,7 @@ class TestSecurityHeadersConfig(unittest.TestCase):
     def check(self, plugin_conf):
         doc = config(services=[service("s", "http://127.0.0.1:9", [route("r", ["/"])])])
         doc["plugins"] = [sh(**plugin_conf)]
-        d = tempfile.mkdtemp(prefix="sluice-sh-")
-        path = os.path.join(d, "kong.yml")
-        with open(path, "w") as f:
-            f.write(to_yaml(doc))
-        p = subprocess.run([SLUICE_BIN, "check", path], capture_output=True, text=True,
-                           timeout=30)
-        return p.returncode, p.stderr
+        return check_config(doc)
 
     def test_errors(self):
         for conf, message in [

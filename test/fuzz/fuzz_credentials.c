@@ -13,6 +13,7 @@
  * and the password has no newline; the header count agrees with a plain scan; constant-time
  * equality agrees with memcmp; every key put in an index is found again with its value.
  */
+#include "core/base64.h"
 #include "plugin/cred.h"
 
 #include <stdint.h>
@@ -67,7 +68,7 @@ static void check_basic(const char *s, size_t len)
     }
     free(buf);
     char *b64 = malloc(cap);
-    long n = sl_cred_base64_decode(s, len, b64, cap);
+    long n = sl_base64_decode(s, len, b64, cap, 0);
     if (n > (long)cap)
         FAIL("base64 length past capacity");
     free(b64);
