@@ -65,8 +65,8 @@ static unsigned phases_of(const sl_plugin_instance_t *const *v, size_t n)
 static void build_one(const sl_config_t *cfg, const sl_route_t *r, sl_arena_t *arena,
                       sl_plugin_chain_t *out)
 {
+    *out = (sl_plugin_chain_t){0};
     out->v = sl_arena_calloc(arena, cfg->n_plugins + 1, sizeof(*out->v));
-    out->n = 0;
     for (size_t i = 0; i < cfg->n_plugins; i++) {
         const sl_plugin_instance_t *p = cfg->plugins[i];
         if (p->consumer || !applies(p, r))

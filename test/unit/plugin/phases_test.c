@@ -96,7 +96,7 @@ int main(void)
     cfg.n_plugins = 3;
     sl_arena_t arena;
     sl_arena_init(&arena, 4096);
-    sl_plugin_chain_t global;
+    sl_plugin_chain_t global = {0};
     sl_plugin_chains_build(&cfg, &arena, NULL, &global);
     CHECK_EQ_INT(global.n, 3);
     CHECK(global.phases == (SL_PHASE_REWRITE | SL_PHASE_ACCESS | SL_PHASE_HEADER_FILTER |
@@ -160,7 +160,7 @@ int main(void)
     sl_plugin_instance_t *only_c[] = {&ic};
     cfg.plugins = only_c;
     cfg.n_plugins = 1;
-    sl_plugin_chain_t g2;
+    sl_plugin_chain_t g2 = {0};
     sl_plugin_chains_build(&cfg, &arena, NULL, &g2);
     CHECK(g2.phases == SL_PHASE_ACCESS);
 
