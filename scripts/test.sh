@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and runs every test: the unit and end-to-end suites in a normal
 # build, the same suites again under AddressSanitizer + UndefinedBehaviorSanitizer, and each
-# libFuzzer target for a bounded time (FUZZ_SECONDS, default 60) on top of its corpus.
+# libFuzzer target for a bounded time (FUZZ_SECONDS, default 40) on top of its corpus.
 #
 #   scripts/test.sh            everything
 #   SKIP_ASAN=1 SKIP_FUZZ=1    only the normal build (quick local run)
@@ -30,6 +30,6 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
 fi
 
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
-    bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+    bash scripts/fuzz.sh "${FUZZ_SECONDS:-40}"
 fi
 echo "== all tests passed"
