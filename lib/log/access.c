@@ -114,6 +114,8 @@ typedef struct line {
 
 static void put(line_t *o, const char *s, size_t n)
 {
+    if (n == 0)
+        return; /* <s> may be NULL then (an absent header) */
     size_t left = o->room - 1 - o->w;
     if (n > left)
         n = left;
@@ -144,6 +146,8 @@ static void put_u64(line_t *o, uint64_t v)
 static void put_escaped(line_t *o, sl_slice_t s, bool json)
 {
     static const char hex[] = "0123456789ABCDEF";
+    if (s.len == 0)
+        return;
     size_t i = 0, run = 0;
     while (i < s.len) {
         unsigned char ch = (unsigned char)s.p[i];
