@@ -17,37 +17,14 @@
 #include <string.h>
 #include <time.h>
 
-#define PAYLOAD                                                                                    \
-    "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0"   \
-    "cnVlfQ"
+#include "../../test/fixtures/rfc7515.h"
 
-static const char *hs_token = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9." PAYLOAD
-                              ".dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-static const char *hs_key_b64 =
-    "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
-static const char *rs_token =
-    "eyJhbGciOiJSUzI1NiJ9." PAYLOAD
-    ".cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5"
-    "jujGbds9uJdbF9CUAr7t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb"
-    "1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QO"
-    "YEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUPQGe77Rw";
-static const char *rs_pem =
-    "-----BEGIN PUBLIC KEY-----\n"
-    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAofgWCuLjybRlzo0tZWJj\n"
-    "NiuSfb4p4fAkd/wWJcyQoTbji9k0l8W26mPddxHmfHQp+Vaw+4qPCJrcS2mJPMEz\n"
-    "P1Pt0Bm4d4QlL+yRT+SFd2lZS+pCgNMsD1W/YpRPEwOWvG6b32690r2jZ47soMZo\n"
-    "9wGzjb/7OMg0LOL+bSf63kpaSHSXndS5z5rexMdbBYUsLA9e+KXBdQOS+UTo7WTB\n"
-    "EMa2R2CapHg665xsmtdVMTBQY4uDZlxvb3qCo5ZwKh9kG4LT6/I5IhlJH7aGhyxX\n"
-    "FvUK+DWNmoudF8NAco9/h9iaGNj8q2ethFkMLs91kzk2PAcDTW9gb54h4FRWyuXp\n"
-    "oQIDAQAB\n"
-    "-----END PUBLIC KEY-----\n";
-static const char *es_token = "eyJhbGciOiJFUzI1NiJ9." PAYLOAD
-                              ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmW"
-                              "QxfKTUJqPP3-Kg6NU1Q";
-static const char *es_pem = "-----BEGIN PUBLIC KEY-----\n"
-                            "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEf83OJ3D2xF1Bg8vub9tLe1gHMzV7\n"
-                            "6e8Tus9uPHvRVEXH8UTNG72bfocs3+257rn0s2ldbqkLJK2KRiMohYjlrQ==\n"
-                            "-----END PUBLIC KEY-----\n";
+static const char *hs_token = RFC7515_HS256_TOKEN;
+static const char *hs_key_b64 = RFC7515_HS256_KEY_B64URL;
+static const char *rs_token = RFC7515_RS256_TOKEN;
+static const char *rs_pem = RFC7515_RS256_PEM;
+static const char *es_token = RFC7515_ES256_TOKEN;
+static const char *es_pem = RFC7515_ES256_PEM;
 
 static double now_ns(void)
 {
@@ -98,7 +75,7 @@ static char *ps_token(mbedtls_pk_context *pub)
         mbedtls_rsa_gen_key(mbedtls_pk_rsa(priv), mbedtls_ctr_drbg_random, &drbg, 2048, 65537))
         abort();
     mbedtls_rsa_set_padding(mbedtls_pk_rsa(priv), MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
-    const char *input = "eyJhbGciOiJQUzI1NiJ9." PAYLOAD;
+    const char *input = "eyJhbGciOiJQUzI1NiJ9." RFC7515_PAYLOAD;
     unsigned char hash[32], sig[256], pem[1024];
     mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), (const unsigned char *)input,
                strlen(input), hash);
