@@ -36,6 +36,7 @@ void sl_settings_defaults(sl_settings_t *s)
     s->max_request_line = 8192;
     s->max_header_size = 32768;
     s->max_body_size = 0;
+    s->client_body_buffer_size = 8192;
     s->client_header_timeout_ms = 60000;
     s->client_body_timeout_ms = 60000;
     s->keepalive_timeout_ms = 60000;
@@ -506,6 +507,8 @@ int sl_settings_from_env(sl_settings_t *s)
     } sizes[] = {
         {ENV("SLUICE_CLIENT_MAX_BODY_SIZE", "KONG_NGINX_HTTP_CLIENT_MAX_BODY_SIZE"), 0,
          UINT64_MAX, 1, &s->max_body_size},
+        {ENV("SLUICE_CLIENT_BODY_BUFFER_SIZE", "KONG_NGINX_HTTP_CLIENT_BODY_BUFFER_SIZE"), 1,
+         64u << 20, 0, &s->client_body_buffer_size},
         {ENV("SLUICE_MAX_REQUEST_LINE"), 256, 1 << 20, 0, &s->max_request_line},
         {ENV("SLUICE_MAX_HEADER_SIZE"), 1024, 1 << 20, 0, &s->max_header_size},
         {ENV("SLUICE_KEEPALIVE_REQUESTS", "KONG_NGINX_HTTP_KEEPALIVE_REQUESTS"), 1, UINT32_MAX, 2,

@@ -52,6 +52,8 @@ typedef struct sl_settings {
     size_t max_request_line;    /* large_client_header_buffers size: 8k -> 414 */
     size_t max_header_size;     /* total head: 32k -> 400 "Request header or cookie too large" */
     uint64_t max_body_size;     /* client_max_body_size; 0 = unlimited (Kong's default) */
+    size_t client_body_buffer_size; /* the most of a body a plugin may read (Kong's
+                                       nginx_http_client_body_buffer_size, 8k) */
     uint32_t client_header_timeout_ms; /* 60s */
     uint32_t client_body_timeout_ms;   /* 60s */
     uint32_t keepalive_timeout_ms;     /* 60s */

@@ -357,6 +357,18 @@ static int on_body(sl_reqparse_t *rp, const char *at, size_t n)
         rp->has_err = true;
         return HPE_USER;
     }
+    if (c->buffering) {
+        /* copied, so the read buffer is free again at once; over the cap the reading
+         * stops here (llhttp's state no longer matters: the connection closes after the
+         * response, see sl_conn_body_read) */
+        if (n > req->body_cap - req->body_len) {
+            req->body_overflow = true;
+            return HPE_USER;
+        }
+        memcpy(req->body_buf + req->body_len, at, n);
+        req->body_len += n;
+        return 0;
+    }
     if (c->n_pieces && c->pieces[c->n_pieces - 1].base + c->pieces[c->n_pieces - 1].len == at) {
         c->pieces[c->n_pieces - 1].len += n; /* contiguous: merge */
         return 0;
@@ -593,6 +605,48 @@ static bool encode_request_line(sl_conn_t *c)
     return true;
 }
 
+/* After a parse round of a body being read for a plugin (pieces were copied by on_body).
+ * Returns true when parse_round must return (done, waiting for bytes, or the request moved
+ * on from the callback), false to go on parsing (an error to answer). */
+static bool buffer_round(sl_conn_t *c, llhttp_errno_t err)
+{
+    sl_req_t *req = c->req;
+    if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
+        c->pos = (size_t)(llhttp_get_error_pos(&c->rp.llhttp) - c->buf);
+        if (err == HPE_PAUSED)
+            llhttp_resume(&c->rp.llhttp);
+        req->body_done = true;
+        req->body_buffered = true;
+    } else if (err == HPE_USER && req->body_overflow) {
+        /* the rest of the body stays unread: the request cannot be kept */
+        c->close_after = true;
+        stop_reading(c);
+    } else if (err != HPE_OK) {
+        if (!c->rp.has_err) {
+            sl_log(SL_LOG_INFO, "client %s: bad request body: %s (%s)", c->peer_ip,
+                   llhttp_errno_name(err), llhttp_get_error_reason(&c->rp.llhttp));
+            c->rp.err = SL_ERR_BAD_REQUEST;
+            c->rp.has_err = true;
+        }
+        return false;
+    } else {
+        c->pos = c->len;
+        compact(c);
+        arm_read_timer(c);
+        start_reading(c);
+        return true;
+    }
+    c->buffering = false;
+    c->body_wanted = false;
+    compact(c);
+    arm_read_timer(c);
+    void (*cb)(sl_req_t *) = c->body_read_cb;
+    c->body_read_cb = NULL;
+    if (cb)
+        cb(req);
+    return true;
+}
+
 /* Parses what the buffer holds, as far as the current state allows. */
 static void parse_round(sl_conn_t *c)
 {
@@ -689,6 +743,11 @@ static void parse_round(sl_conn_t *c)
             }
             c->n_pieces = 0;
             llhttp_errno_t err = sl_reqparse_execute(&c->rp, c->buf, c->pos, c->len - c->pos);
+            if (c->buffering) {
+                if (buffer_round(c, err))
+                    return;
+                continue;
+            }
             if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
                 c->pos = (size_t)(llhttp_get_error_pos(&c->rp.llhttp) - c->buf);
                 if (err == HPE_PAUSED)
@@ -769,6 +828,40 @@ void sl_conn_body_start(sl_conn_t *c)
     process(c);
 }
 
+bool sl_conn_body_read(sl_conn_t *c, void (*cb)(sl_req_t *req))
+{
+    sl_req_t *req = c->req;
+    if (req->body_buffered || req->body_overflow)
+        return true;
+    if (!req->has_body) {
+        req->body_buffered = true;
+        return true;
+    }
+    size_t cap = c->w->settings->client_body_buffer_size;
+    if (!req->chunked && req->content_length > cap) {
+        /* nothing read: the body can still stream to the upstream if the plugin goes on */
+        req->body_overflow = true;
+        return true;
+    }
+    req->body_cap = req->chunked ? cap : (size_t)req->content_length;
+    req->body_buf = sl_arena_alloc(req->arena, req->body_cap ? req->body_cap : 1);
+    req->body_len = 0;
+    c->buffering = true;
+    c->body_read_cb = NULL; /* not while this call parses what has arrived already */
+    sl_conn_body_start(c);
+    if (c->closing || c->req != req || req->response_started)
+        return false; /* answered (a bad body, a limit): the caller's wait was cancelled */
+    if (!c->buffering)
+        return true;
+    c->body_read_cb = cb;
+    return false;
+}
+
+void sl_conn_body_read_cancel(sl_conn_t *c)
+{
+    c->body_read_cb = NULL;
+}
+
 void sl_conn_body_consumed(sl_conn_t *c)
 {
     c->body_in_flight = false;
@@ -821,6 +914,8 @@ static void finish_request(sl_conn_t *c, bool close)
     c->state = SL_CONN_HEAD;
     c->body_wanted = false;
     c->discarding = false;
+    c->buffering = false;
+    c->body_read_cb = NULL;
     c->line_done = false;
     c->rp.started = false;
     compact(c);
@@ -848,6 +943,8 @@ void sl_conn_response_done(sl_conn_t *c, bool close)
         /* answered before the body was read (a 404, an early upstream reply): read the body
          * and drop it so the connection can serve the next request */
         c->discarding = true;
+        c->buffering = false;
+        c->body_read_cb = NULL;
         c->body_wanted = true;
         c->discard_left = SL_DISCARD_MAX;
         process(c);

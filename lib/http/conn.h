@@ -52,6 +52,8 @@ struct sl_conn {
     bool body_in_flight;          /* pieces handed to the proxy, not yet written */
     bool body_eof;                /* client closed its side */
     bool discarding;              /* the response is out; the body is read and dropped */
+    bool buffering;               /* the body is read into req->body_buf (a plugin's) */
+    void (*body_read_cb)(sl_req_t *req); /* runs when buffering ends later */
     uint64_t discard_left;        /* bytes still allowed to be dropped (SL_DISCARD_MAX) */
     size_t line_scan;             /* request line scanned up to here (encode_request_line) */
     bool line_done;               /* the request line's end was seen */
@@ -86,6 +88,13 @@ void sl_conn_write(sl_conn_t *c, const uv_buf_t *bufs, unsigned n, sl_conn_write
 /* The proxy is ready for the request body: parsing resumes and pieces arrive through
  * sl_proxy_body. Sends "100 Continue" first when the client asked for it. */
 void sl_conn_body_start(sl_conn_t *c);
+/* A plugin reads the whole body before the proxy starts (plugin/pdk.h sl_pdk_read_body):
+ * sends "100 Continue" when asked for, then reads the body into req->body_buf, up to
+ * client_body_buffer_size. Returns true when that is over already (req->body_buffered, or
+ * req->body_overflow), false when it goes on: <cb>(req) then runs from a later read, unless
+ * the request is answered or goes away first (sl_conn_body_read_cancel). */
+bool sl_conn_body_read(sl_conn_t *c, void (*cb)(sl_req_t *req));
+void sl_conn_body_read_cancel(sl_conn_t *c);
 /* The proxy has written the pieces it was given; their buffer space may be reused. */
 void sl_conn_body_consumed(sl_conn_t *c);
 

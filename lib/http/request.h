@@ -75,6 +75,13 @@ typedef struct sl_req {
     /* request body progress */
     uint64_t body_received;
     bool body_done;
+    /* the body read whole before the access phase ended (sl_pdk_read_body): the proxy sends
+     * body_buf (arena; a plugin may replace it) with a Content-Length instead of streaming */
+    bool body_read_wanted;       /* a plugin asked for it and returned SL_AGAIN */
+    bool body_buffered;          /* body_buf holds the whole body */
+    bool body_overflow;          /* it was larger than client_body_buffer_size */
+    char *body_buf;
+    size_t body_len, body_cap;
 
     /* routing */
     const struct sl_plugin_chain *chain; /* plugins that apply (the route's, or the global

@@ -249,6 +249,8 @@ static void rescope(sl_req_t *req)
         req->chain = merged;
 }
 
+static bool start_body_read(sl_req_t *req);
+
 /* Runs access callbacks from req->phase_next on. */
 static sl_phase_result_t access_from(sl_req_t *req)
 {
@@ -265,11 +267,61 @@ static sl_phase_result_t access_from(sl_req_t *req)
             phase_failed(req, pi->name, "access");
             return SL_RESPONDED;
         }
+        if (r == SL_AGAIN && req->body_read_wanted) {
+            if (start_body_read(req))
+                continue;
+            return SL_AGAIN;
+        }
         if (r == SL_RESPONDED)
             rescope(req); /* the rest still log */
         return r; /* SL_RESPONDED or SL_AGAIN */
     }
     return SL_CONTINUE;
+}
+
+sl_body_status_t sl_pdk_read_body(sl_req_t *req, sl_slice_t *body)
+{
+    *body = sl_slice(req->body_buf ? req->body_buf : "", req->body_len);
+    if (req->body_buffered)
+        return SL_BODY_READY;
+    if (req->body_overflow)
+        return SL_BODY_TOO_LARGE;
+    if (!req->has_body) {
+        req->body_buffered = true;
+        return SL_BODY_READY;
+    }
+    req->body_read_wanted = true; /* access_from starts the reading once the plugin returns */
+    return SL_BODY_WAIT;
+}
+
+void sl_pdk_set_upstream_body(sl_req_t *req, sl_slice_t body)
+{
+    req->body_buf = sl_arena_strndup(req->arena, body.p, body.len);
+    req->body_len = body.len;
+}
+
+static void body_read_done(sl_req_t *req)
+{
+    sl_pdk_resume(req, SL_CONTINUE);
+}
+
+static void body_read_cancel(sl_req_t *req, void *arg)
+{
+    (void)arg;
+    sl_conn_body_read_cancel(req->conn);
+}
+
+/* A plugin returned SL_AGAIN after sl_pdk_read_body: the body is read, then the same plugin
+ * runs again. Returns true when that can happen now (the body is there, or too large). */
+static bool start_body_read(sl_req_t *req)
+{
+    req->body_read_wanted = false;
+    req->phase_next--;
+    sl_pdk_wait(req, body_read_cancel, NULL);
+    if (!sl_conn_body_read(req->conn, body_read_done))
+        return false;
+    req->pending_cancel = NULL;
+    return true;
 }
 
 sl_phase_result_t sl_pdk_run_access(sl_req_t *req, sl_req_next_cb next)

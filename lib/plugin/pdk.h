@@ -91,6 +91,21 @@ void sl_pdk_resume(sl_req_t *req, sl_phase_result_t result);
 /* The request goes away: cancels a plugin's wait, if any. */
 void sl_pdk_abort(sl_req_t *req);
 
+/* kong.request.get_raw_body, for the access phase. SL_BODY_READY: <body> is the whole
+ * request body (empty without one). SL_BODY_WAIT: the plugin returns SL_AGAIN at once; the
+ * body is read (after "100 Continue" when the client expects it, chunked or not, within
+ * client_body_timeout) and the plugin's access callback runs again from its start, where
+ * this call answers READY or TOO_LARGE. SL_BODY_TOO_LARGE: the body is larger than
+ * client_body_buffer_size (Kong would read it from a temporary file; sluice keeps bodies in
+ * memory only). Once read, the upstream gets the body with a Content-Length, even if the
+ * client sent it chunked (as nginx does with a buffered body). A plugin that goes on after
+ * TOO_LARGE with a body already partly read gets a 413 from the proxy. */
+typedef enum { SL_BODY_READY, SL_BODY_WAIT, SL_BODY_TOO_LARGE } sl_body_status_t;
+sl_body_status_t sl_pdk_read_body(sl_req_t *req, sl_slice_t *body);
+/* kong.service.request.set_raw_body, after READY: the upstream gets <body> (copied) and its
+ * length instead of the client's body. */
+void sl_pdk_set_upstream_body(sl_req_t *req, sl_slice_t body);
+
 /* Runs the header_filter phase: before the response head is built (req->status is set). */
 void sl_pdk_run_header_filter(sl_req_t *req);
 /* Runs the body_filter phase on a piece of the response body. */

@@ -366,7 +366,12 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
         sl_hbuf_append(hb, req->id, 32);
         sl_hbuf_lit(hb, "\r\n");
     }
-    if (req->chunked)
+    if (req->body_buffered && req->has_body) {
+        /* read whole by a plugin (maybe changed): its length, chunked or not before */
+        sl_hbuf_lit(hb, "Content-Length: ");
+        sl_hbuf_u64(hb, req->body_len);
+        sl_hbuf_lit(hb, "\r\n");
+    } else if (req->chunked)
         sl_hbuf_lit(hb, "Transfer-Encoding: chunked\r\n");
     else if (req->has_body ||
              (req->content_length == 0 && (SL_SLICE_EQ_LIT(req->method, "POST") ||
@@ -433,9 +438,13 @@ static void send_request(sl_proxy_t *p)
 
     sl_hbuf_t hb;
     build_request_head(p, &hb, &p->bal->peers[p->peer]);
-    uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
+    uv_buf_t b[2] = {uv_buf_init(hb.p, (unsigned)hb.len)};
+    unsigned nb = 1;
+    bool buffered = req->body_buffered && req->has_body;
+    if (buffered && req->body_len)
+        b[nb++] = uv_buf_init(req->body_buf, (unsigned)req->body_len);
     req->upstream_send_ns = sl_now_ns();
-    int rc = sl_upconn_write(u, &b, 1, on_head_written);
+    int rc = sl_upconn_write(u, b, nb, on_head_written);
     if (rc < 0) {
         attempt_failed(p, SL_ERR_UPSTREAM_BAD, false);
         return;
@@ -443,7 +452,9 @@ static void send_request(sl_proxy_t *p)
     p->head_sent = true;
     arm_up_timer(p);
     up_start_reading(p);
-    if (req->has_body && !p->body_started)
+    if (buffered)
+        p->req_body_sent = true; /* with the head; a retry sends it again */
+    else if (req->has_body && !p->body_started)
         sl_conn_body_start(p->conn);
 }
 
@@ -1157,6 +1168,12 @@ static void proxy_after_access(sl_req_t *req)
     }
     const sl_service_t *svc = route->service;
     req->service = svc;
+    if (req->body_overflow && req->body_received > 0) {
+        /* a plugin read part of a body too large for it and went on: the part read cannot
+         * be sent any more */
+        sl_conn_send_error(req->conn, SL_ERR_PAYLOAD_TOO_LARGE);
+        return;
+    }
 
     sl_proxy_t *p = sl_arena_calloc(req->arena, 1, sizeof(*p));
     p->req = req;

@@ -6,14 +6,17 @@
  *
  * Keys are found through a per-snapshot hash index built by configure (key -> credential),
  * compared in constant time once the bucket is found. A credential's `ttl` counts from the
- * moment the snapshot was compiled. key_in_body is refused at load: the request body streams
- * to the upstream and is not read before the access phase.
+ * moment the snapshot was compiled. With key_in_body the whole body is read first
+ * (sl_pdk_read_body, up to client_body_buffer_size) and decoded as Kong's
+ * kong.request.get_body does (plugin/body_args.h); a body it cannot decode (no or another
+ * Content-Type, invalid JSON, too large to read) is a 400, as in Kong.
  */
 #include <string.h>
 #include <time.h>
 
 #include "config/model.h"
 #include "config/node.h"
+#include "plugin/body_args.h"
 #include "plugin/conf.h"
 #include "plugin/cred.h"
 #include "plugin/pdk.h"
@@ -24,6 +27,7 @@ typedef struct conf {
     size_t n_key_names;
     bool key_in_header;     /* default true */
     bool key_in_query;      /* default true */
+    bool key_in_body;
     bool hide_credentials;
     bool run_on_preflight;  /* default true */
     const char *anonymous;  /* consumer id or username; NULL: none */
@@ -84,12 +88,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         } else if (strcmp(key, "key_in_query") == 0) {
             sl_pconf_bool(diag, v, &c->key_in_query);
         } else if (strcmp(key, "key_in_body") == 0) {
-            bool body = false;
-            sl_pconf_bool(diag, v, &body);
-            if (body)
-                sl_diag_add(diag, v->line, v->col,
-                            "key_in_body is not supported by sluice yet (the request body "
-                            "is not read before the access phase)");
+            sl_pconf_bool(diag, v, &c->key_in_body);
         } else if (strcmp(key, "hide_credentials") == 0) {
             sl_pconf_bool(diag, v, &c->hide_credentials);
         } else if (strcmp(key, "run_on_preflight") == 0) {
@@ -148,8 +147,19 @@ static void hide(sl_req_t *req, const char *name)
     }
 }
 
-/* do_authentication: NULL when the request is authenticated, else the 401 message. */
-static const char *authenticate(sl_req_t *req, const conf_t *c, const state_t *st)
+/* The body as kong.request.get_body() sees it (key_in_body). */
+typedef struct body {
+    sl_body_type_t type;
+    sl_slice_t ct;
+    sl_slice_t raw;
+} body_t;
+
+static const char err_body[] = "Cannot process request body";
+
+/* do_authentication: NULL when the request is authenticated, else the message (401, or 400
+ * for err_body). */
+static const char *authenticate(sl_req_t *req, const conf_t *c, const state_t *st,
+                                const body_t *body)
 {
     sl_slice_t key = {NULL, 0};
     found_t f = V_NONE;
@@ -171,11 +181,21 @@ static const char *authenticate(sl_req_t *req, const conf_t *c, const state_t *s
             default: break;
             }
         }
+        if (f == V_NONE && body) {
+            sl_cred_arg_t a;
+            if (!sl_body_arg(body->type, body->ct, body->raw, name, req->arena, &a, &key))
+                return err_body;
+            f = a == SL_CRED_ARG_VALUE ? V_STRING : a == SL_CRED_ARG_MANY ? V_MANY
+                : a == SL_CRED_ARG_FLAG ? V_OTHER : V_NONE;
+        }
         if (f == V_MANY)
             return "Duplicate API key found";
         if (f == V_STRING && c->hide_credentials) {
             /* the key must survive the query rewrite: it may point into qbuf only */
             hide(req, name);
+            if (body) /* kong.service.request.set_body: the body without the field */
+                sl_pdk_set_upstream_body(req, sl_body_without(body->type, body->ct, body->raw,
+                                                              name, req->arena));
         }
     }
     if (f != V_STRING || key.len == 0)
@@ -198,12 +218,37 @@ static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
     if (c->anonymous && req->credential_id)
         return SL_CONTINUE;
     const state_t *st = sl_plugin_snap_state(req->slot->snap, &sl_plugin_key_auth);
-    const char *err = authenticate(req, c, st);
+    body_t body, *bp = NULL;
+    const char *err = NULL;
+    if (c->key_in_body) {
+        /* Kong reads and decodes the body before looking anywhere */
+        switch (sl_pdk_read_body(req, &body.raw)) {
+        case SL_BODY_WAIT: return SL_AGAIN;
+        case SL_BODY_TOO_LARGE: err = err_body; break;
+        case SL_BODY_READY: break;
+        }
+        body.ct = sl_req_header(req, "content-type");
+        body.type = sl_body_type(body.ct);
+        sl_cred_arg_t a;
+        sl_slice_t v;
+        /* get_body decodes it all up front: a body it cannot decode is refused even when
+         * the key is in a header ("missing content type", "unsupported content type",
+         * "invalid json body") */
+        if (!sl_body_arg(body.type, body.ct, body.raw, "", req->arena, &a, &v))
+            err = err_body;
+        bp = &body;
+    }
+    if (err == NULL)
+        err = authenticate(req, c, st, bp);
     if (err == NULL)
         return SL_CONTINUE;
     if (c->anonymous)
         return sl_cred_anonymous(req, &st->consumers, c->anonymous) ? SL_CONTINUE
                                                                      : SL_RESPONDED;
+    if (err == err_body) {
+        sl_pdk_error(req, 400, err);
+        return SL_RESPONDED;
+    }
     sl_pdk_add_response_header(req, "WWW-Authenticate", sl_slice(c->www_auth,
                                                                  strlen(c->www_auth)));
     sl_pdk_error(req, 401, err);

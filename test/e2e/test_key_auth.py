@@ -8,7 +8,8 @@ import time
 import unittest
 
 from authcommon import upstream_header, upstream_headers
-from harness import Gateway, UpstreamTestCase, check_config, config, route, service
+from harness import (Gateway, UpstreamTestCase, build_request, check_config, chunked, config,
+                     route, service)
 
 CT_JSON = "application/json; charset=utf-8"
 UUID_RE = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -212,6 +213,158 @@ class TestKeyAuth(UpstreamTestCase):
             self.assert_401(gw.get("/x", headers=[("apikey", "alice-key")]), "Unauthorized")
 
 
+FORM = "application/x-www-form-urlencoded"
+MP = "multipart/form-data; boundary=XyZ"
+
+
+def multipart(*parts):
+    out = ""
+    for name, value in parts:
+        out += ('--XyZ\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+                % (name, value))
+    return out + "--XyZ--\r\n"
+
+
+class TestKeyAuthBody(UpstreamTestCase):
+    """key_in_body: the body read whole before the access phase ends (sl_pdk_read_body),
+    decoded as kong.request.get_body does, sent upstream with a Content-Length."""
+
+    env = {"SLUICE_CLIENT_BODY_BUFFER_SIZE": "1k", "SLUICE_CLIENT_BODY_TIMEOUT": "1s"}
+
+    def cfg(self, **conf):
+        conf.setdefault("key_in_body", True)
+        doc = config(services=[service("s", self.up.url, [
+            route("r", ["/"], strip_path=False, plugins=[ka(**conf)])])])
+        doc["consumers"] = [{"username": "alice", "keyauth_credentials": [{"key": "k 1&"}]}]
+        return doc
+
+    def post(self, gw, body, ct, headers=()):
+        h = [("Content-Type", ct)] if ct else []
+        return gw.request("POST", "/x", h + list(headers), body)
+
+    def assert_alice(self, r):
+        self.assertEqual(r.status, 200, r)
+        doc = r.json()
+        self.assertEqual(upstream_header(doc, "x-consumer-username"), "alice")
+        return doc
+
+    def test_form_json_multipart(self):
+        with Gateway(self.cfg(), env=self.env) as gw:
+            doc = self.assert_alice(self.post(gw, "a=1&apikey=k+1%26&b=2", FORM))
+            self.assertEqual(doc["body"], "a=1&apikey=k+1%26&b=2")  # not hidden: unchanged
+            self.assertEqual(upstream_header(doc, "content-length"), str(len(doc["body"])))
+            doc = self.assert_alice(self.post(gw, '{"a":1,"apikey":"k 1&"}', "application/json"))
+            self.assertEqual(doc["body"], '{"a":1,"apikey":"k 1&"}')
+            body = multipart(("a", "1"), ("apikey", "k 1&"))
+            doc = self.assert_alice(self.post(gw, body, MP))
+            self.assertEqual(doc["body"], body)
+            # the header still comes first; the body is not needed then but must decode
+            self.assert_alice(self.post(gw, "x=1", FORM, [("apikey", "k 1&")]))
+
+    def test_messages(self):
+        with Gateway(self.cfg(), env=self.env) as gw:
+            r = self.post(gw, "a=1", FORM)
+            self.assertKongError(r, 401, "No API key found in request")
+            r = self.post(gw, '{"apikey":"nope"}', "application/json")
+            self.assertKongError(r, 401, "Unauthorized")
+            r = self.post(gw, '{"apikey":["k 1&"]}', "application/json")
+            self.assertKongError(r, 401, "Duplicate API key found")
+            r = self.post(gw, "apikey=a&apikey=b", FORM)
+            self.assertKongError(r, 401, "Duplicate API key found")
+            r = self.post(gw, '{"apikey":12}', "application/json")
+            self.assertKongError(r, 401, "No API key found in request")
+            # what get_body cannot decode: a 400, even with the key in a header
+            for body, ct in [('{"apikey":', "application/json"), ("apikey=k", "text/plain"),
+                             ("apikey=k", None), ('"k"', "application/json")]:
+                r = self.post(gw, body, ct, [("apikey", "k 1&")])
+                self.assertKongError(r, 400, "Cannot process request body")
+                self.assertIsNone(r.header("www-authenticate"))
+            # no body and no Content-Type: get_body's "missing content type"
+            self.assertKongError(gw.get("/x", headers=[("apikey", "k 1&")]), 400,
+                                 "Cannot process request body")
+
+    def test_hide_credentials_reencodes(self):
+        with Gateway(self.cfg(hide_credentials=True), env=self.env) as gw:
+            doc = self.assert_alice(self.post(gw, "a=1&apikey=k+1%26&b=2", FORM))
+            self.assertEqual(doc["body"], "a=1&b=2")
+            self.assertEqual(upstream_header(doc, "content-length"), "7")
+            doc = self.assert_alice(self.post(gw, '{"a": 1, "apikey": "k 1&", "b": [2]}',
+                                              "application/json"))
+            self.assertEqual(doc["body"], '{"a":1,"b":[2]}')
+            doc = self.assert_alice(self.post(gw, multipart(("a", "1"), ("apikey", "k 1&"),
+                                                            ("b", "2")), MP))
+            self.assertEqual(doc["body"], multipart(("a", "1"), ("b", "2")))
+            # the key in a header: the body field of that name goes too
+            doc = self.assert_alice(self.post(gw, "apikey=other&c=3", FORM,
+                                              [("apikey", "k 1&")]))
+            self.assertEqual(doc["body"], "c=3")
+            self.assertIsNone(upstream_header(doc, "apikey"))
+
+    def test_chunked_becomes_content_length(self):
+        with Gateway(self.cfg(hide_credentials=True), env=self.env) as gw, gw.client() as c:
+            c.send(build_request("POST", "/x", [("Content-Type", FORM),
+                                                ("Transfer-Encoding", "chunked")],
+                                 port=gw.port) + chunked("apikey=k+1%26&rest=yes", 5))
+            doc = self.assert_alice(c.read_response("POST"))
+            self.assertFalse(doc["chunked"])
+            self.assertEqual(doc["body"], "rest=yes")
+            self.assertEqual(upstream_header(doc, "content-length"), "8")
+            # the connection is kept for the next request
+            c.send(build_request("POST", "/x", [("Content-Type", FORM)], "apikey=k+1%26",
+                                 port=gw.port))
+            self.assertEqual(self.assert_alice(c.read_response("POST"))["body"], "")
+
+    def test_expect_continue(self):
+        with Gateway(self.cfg(), env=self.env) as gw, gw.client() as c:
+            c.send(build_request("POST", "/x", [("Content-Type", FORM), ("Content-Length", "13"),
+                                                ("Expect", "100-continue")], port=gw.port))
+            self.assertEqual(c.read_response(interim=True).status, 100)
+            self.assertEqual(self.up.count(), 0)
+            c.send(b"apikey=k+1%26")
+            doc = self.assert_alice(c.read_response("POST"))
+            self.assertEqual(doc["body"], "apikey=k+1%26")
+            self.assertIsNone(upstream_header(doc, "expect"))
+
+    def test_body_over_the_buffer(self):
+        big = "apikey=k+1%26&pad=" + "x" * 2000
+        with Gateway(self.cfg(), env=self.env) as gw:
+            # known too large from Content-Length: nothing is read
+            r = self.post(gw, big, FORM)
+            self.assertKongError(r, 400, "Cannot process request body")
+            # chunked: found while reading; the rest is unread, the connection closes
+            with gw.client() as c:
+                c.send(build_request("POST", "/x", [("Content-Type", FORM),
+                                                    ("Transfer-Encoding", "chunked")],
+                                     port=gw.port) + chunked(big, 300))
+                r = c.read_response("POST")
+                self.assertKongError(r, 400, "Cannot process request body")
+                self.assertTrue(c.is_closed())
+            self.assertEqual(self.up.count(), 0)
+            # just under the cap is read
+            ok = "apikey=k+1%26&pad=" + "x" * (1024 - 18)
+            self.assert_alice(self.post(gw, ok, FORM))
+
+    def test_client_stops_mid_body(self):
+        with Gateway(self.cfg(), env=self.env) as gw, gw.client(timeout=5) as c:
+            c.send(build_request("POST", "/x", [("Content-Type", FORM), ("Content-Length", "100")],
+                                 port=gw.port) + b"apikey=k")
+            t0 = time.monotonic()
+            r = c.read_response("POST")
+            self.assertEqual(r.status, 408)
+            self.assertLess(time.monotonic() - t0, 3)
+            self.assertTrue(c.is_closed())
+            self.assertEqual(self.up.count(), 0)
+        with Gateway(self.cfg(), env=self.env) as gw:
+            # a client that goes away mid-body: nothing reaches the upstream, the gateway lives
+            with gw.client() as c:
+                c.send(build_request("POST", "/x", [("Content-Type", FORM),
+                                                    ("Content-Length", "100")],
+                                     port=gw.port) + b"apikey=k")
+            time.sleep(0.2)
+            self.assert_alice(self.post(gw, "apikey=k+1%26", FORM))
+            self.assertEqual(self.up.count(), 1)
+
+
 class TestKeyAuthConfig(unittest.TestCase):
     def doc(self, plugin, **top):
         d = config(services=[service("s", "http://127.0.0.1:9", [route("r", ["/"])])])
@@ -221,7 +374,7 @@ class TestKeyAuthConfig(unittest.TestCase):
 
     def test_valid(self):
         rc, err = check_config(self.doc(ka(key_names=["a", "b_c"], hide_credentials=True,
-                                           anonymous="x", realm="r", key_in_body=False)))
+                                           anonymous="x", realm="r", key_in_body=True)))
         self.assertEqual(rc, 0, err)
 
     def test_errors(self):
@@ -230,7 +383,7 @@ class TestKeyAuthConfig(unittest.TestCase):
                                           "are A-Z, a-z, 0-9, '_', and '-'"),
             ({"key_names": []}, "length must be at least 1"),
             ({"key_names": "apikey"}, "expected an array"),
-            ({"key_in_body": True}, "key_in_body is not supported by sluice yet"),
+            ({"key_in_body": "yes"}, "expected a boolean"),
             ({"hide_credentials": "yes"}, "expected a boolean"),
             ({"anonymous": ["a"]}, "expected a string"),
             ({"bogus": 1}, "unknown field"),

@@ -2,10 +2,12 @@
  * Fuzz target: the credential extractors auth plugins run on untrusted bytes (plugin/cred.h):
  * query argument lookup with percent-decoding, query rewriting without an argument, the
  * Basic Authorization decode (base64 included), header lookup by name, constant-time
- * comparison and the credential index.
+ * comparison and the credential index; and request bodies as key_in_body decodes them
+ * (plugin/body_args.h: form, JSON, multipart) and re-encodes them without an argument.
  *
  * Input: "<name>\n<data>"; <name> is the argument / header name looked for, <data> the query
- * string, Authorization value and header block ("Name: value" lines). Buffers are allocated
+ * string, Authorization value and header block ("Name: value" lines). For bodies, <data> is
+ * "<content type>\n<body>" (the multipart boundary comes from the first line). Buffers are allocated
  * with exactly the capacity passed, so a write past it is caught by ASan.
  *
  * Invariants: decoded values fit in what the raw text took; a query rewritten without <name>
@@ -14,6 +16,8 @@
  * equality agrees with memcmp; every key put in an index is found again with its value.
  */
 #include "core/base64.h"
+#include "core/arena.h"
+#include "plugin/body_args.h"
 #include "plugin/cred.h"
 
 #include <stdint.h>
@@ -130,6 +134,44 @@ static void check_index(const char *s, size_t len, const char *name)
     sl_arena_destroy(&a);
 }
 
+static void check_body(const char *d, size_t len, const char *name)
+{
+    const char *nl = memchr(d, '\n', len);
+    if (nl == NULL)
+        return;
+    sl_slice_t ct = sl_slice(d, (size_t)(nl - d));
+    size_t blen = len - ct.len - 1;
+    char *b = malloc(blen ? blen : 1); /* exactly its length */
+    memcpy(b, nl + 1, blen);
+    sl_slice_t body = sl_slice(b, blen);
+    sl_arena_t a;
+    sl_arena_init(&a, 1024);
+    static const sl_body_type_t types[] = {SL_BODY_FORM, SL_BODY_JSON, SL_BODY_MULTIPART,
+                                           SL_BODY_OTHER};
+    (void)sl_body_type(ct);
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        sl_cred_arg_t f;
+        sl_slice_t v = {NULL, 0};
+        bool ok = sl_body_arg(types[i], ct, body, name, &a, &f, &v);
+        if (!ok && (types[i] == SL_BODY_FORM))
+            FAIL("a form body always decodes");
+        if (ok && f == SL_CRED_ARG_VALUE && types[i] == SL_BODY_MULTIPART &&
+            (v.p < b || v.p + v.len > b + blen))
+            FAIL("multipart value outside the body");
+        if (!ok)
+            continue;
+        sl_slice_t w = sl_body_without(types[i], ct, body, name, &a);
+        if (types[i] != SL_BODY_JSON && w.len > blen)
+            FAIL("body grew without an argument");
+        if (name[0] && types[i] != SL_BODY_MULTIPART &&
+            sl_body_arg(types[i], ct, w, name, &a, &f, &v) &&
+            (f == SL_CRED_ARG_VALUE || f == SL_CRED_ARG_MANY))
+            FAIL("argument still present after removal");
+    }
+    sl_arena_destroy(&a);
+    free(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *s = (const char *)data;
@@ -151,6 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_basic(copy, len);
     check_headers(copy, len, name);
     check_index(copy, len, name);
+    check_body(copy, len, name);
     free(copy);
     return 0;
 }
