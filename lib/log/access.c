@@ -119,8 +119,6 @@ static void put(line_t *o, const char *s, size_t n)
     size_t left = o->room - 1 - o->w;
     if (n > left)
         n = left;
-    if (n == 0)
-        return; /* an absent field is an empty slice with a NULL pointer: memcpy's UB */
     memcpy(o->p + o->w, s, n);
     o->w += n;
 }
