@@ -53,10 +53,23 @@ class TestReloadUnderLoad(GatewayTestCase):
         cls.up.stop()
 
     def cfg(self, generation):
-        # every generation keeps /load and adds a route of its own
-        return config(services=[service("s", self.up.url, [
+        # every generation keeps /load and adds a route of its own; plugins with per-snapshot
+        # state (key-auth's index of 20 consumers' keys) and node-wide or per-worker state
+        # (rate-limiting counters, metric series) come and go with each config
+        doc = config(services=[service("s", self.up.url, [
             route("load", ["/load"], strip_path=False),
-            route("gen%d" % generation, ["/gen%d" % generation], strip_path=False)])])
+            route("gen%d" % generation, ["/gen%d" % generation], strip_path=False,
+                  plugins=[{"name": "key-auth", "config": {}}])])])
+        doc["plugins"] = [
+            {"name": "correlation-id", "config": {}},
+            {"name": "rate-limiting", "config": {"second": 1000000, "policy": "local"}},
+            {"name": "prometheus", "config": {"status_code_metrics": True,
+                                              "latency_metrics": True}},
+        ]
+        doc["consumers"] = [{"username": "u%d" % i,
+                             "keyauth_credentials": [{"key": "k%d-%d" % (generation, i)}]}
+                            for i in range(20)]
+        return doc
 
     def test_20_reloads_by_both_paths_lose_no_request(self):
         with Gateway(self.cfg(0), workers=2) as gw:
@@ -96,9 +109,11 @@ class TestReloadUnderLoad(GatewayTestCase):
                     time.sleep(0.15)
                 # the last generation's route answers: every reload was applied
                 deadline = time.monotonic() + 3
-                while gw.get("/gen20").status != 200 and time.monotonic() < deadline:
+                key = [("apikey", "k20-7")]  # the last generation's keys, not the ones before
+                while gw.get("/gen20", key).status != 200 and time.monotonic() < deadline:
                     time.sleep(0.05)
-                self.assertEqual(gw.get("/gen20").status, 200)
+                self.assertEqual(gw.get("/gen20", key).status, 200)
+                self.assertEqual(gw.get("/gen20", [("apikey", "k19-7")]).status, 401)
                 self.assertEqual(gw.get("/gen19").status, 404)
             finally:
                 stop.set()
