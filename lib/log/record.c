@@ -4,7 +4,6 @@
  */
 #include "log/record.h"
 
-#include <arpa/inet.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "config/uuid.h"
 #include "http/conn.h"
 #include "http/request.h"
+#include "proxy/upstream.h"
 
 struct sl_log_entities {
     sl_slice_t *routes;   /* by sl_route_t.rt_index */
@@ -454,15 +454,8 @@ void sl_log_record(sl_hbuf_t *b, sl_req_t *req, const sl_log_entities_t *ents,
         const sl_req_try_t *t = &req->tries[i];
         if (i)
             LIT(b, ",");
-        char ip[INET6_ADDRSTRLEN] = "";
-        unsigned port = 0;
-        if (t->addr.sa.sa_family == AF_INET) {
-            inet_ntop(AF_INET, &t->addr.in.sin_addr, ip, sizeof(ip));
-            port = ntohs(t->addr.in.sin_port);
-        } else if (t->addr.sa.sa_family == AF_INET6) {
-            inet_ntop(AF_INET6, &t->addr.in6.sin6_addr, ip, sizeof(ip));
-            port = ntohs(t->addr.in6.sin6_port);
-        }
+        char ip[INET6_ADDRSTRLEN];
+        unsigned port = sl_addr_ip(&t->addr.sa, ip, sizeof(ip));
         LIT(b, "{\"ip\":");
         json_cstr(b, ip);
         LIT(b, ",\"port\":");

@@ -7,7 +7,6 @@
  */
 #include "proxy/proxy.h"
 
-#include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,8 +43,6 @@ struct sl_proxy {
     sl_dns_waiter_t *dns_waiter;
     sl_upconn_t *up;
 
-    char *upath;               /* upstream path + query, escaped (arena) */
-    size_t upath_len;
     const char *prefix;        /* stripped prefix for X-Forwarded-Prefix, or NULL */
     size_t prefix_len;
 
@@ -273,7 +270,7 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
     sl_hbuf_init(hb, req->arena, 512 + req->target.len + req->n_headers * 48);
     sl_hbuf_slice(hb, req->method);
     sl_hbuf_lit(hb, " ");
-    sl_hbuf_append(hb, p->upath, p->upath_len);
+    sl_hbuf_slice(hb, req->upstream_uri);
     sl_hbuf_lit(hb, " HTTP/1.1\r\nHost: ");
     if (p->req->route->preserve_host && req->host_raw.len)
         sl_hbuf_slice(hb, req->host_raw);
@@ -669,8 +666,7 @@ static bool skip_response_header(sl_slice_t name, const sl_conn_tokens_t *tok, b
     return SL_SLICE_IEQ_LIT(name, "via");
 }
 
-/* Builds the client's response head from the upstream's; returns what llhttp expects from
- * on_headers_complete (0, or 1 for "no body"). */
+/* True if a plugin set or cleared the response header <name> (it replaces the upstream's). */
 static bool dropped_by_plugin(const sl_req_t *req, sl_slice_t name)
 {
     for (size_t i = 0; i < req->n_resp_drop; i++)
@@ -679,6 +675,8 @@ static bool dropped_by_plugin(const sl_req_t *req, sl_slice_t name)
     return false;
 }
 
+/* Builds the client's response head from the upstream's; returns what llhttp expects from
+ * on_headers_complete (0, or 1 for "no body"). */
 static int r_on_headers_complete(llhttp_t *rp)
 {
     sl_proxy_t *p = rp->data;
@@ -1213,8 +1211,6 @@ static void proxy_after_access(sl_req_t *req)
         el += (ssize_t)req->query.len;
         esc[el] = '\0';
     }
-    p->upath = esc;
-    p->upath_len = (size_t)el;
     req->upstream_uri = sl_slice(esc, (size_t)el);
     if (strip && !(req->match.prefix_len == 1 && req->norm_path[0] == '/')) {
         p->prefix = req->norm_path;

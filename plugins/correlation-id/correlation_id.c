@@ -9,7 +9,6 @@
  * sluice's workers are threads: the worker's thread id stands for nginx's worker pid, so ids
  * stay unique across workers).
  */
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 #include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
+#include "proxy/upstream.h"
 
 typedef enum { GEN_UUID, GEN_UUID_COUNTER, GEN_TRACKER } generator_t;
 
@@ -87,12 +87,8 @@ static void tracker(sl_req_t *req, char *out, size_t cap)
     char addr[INET6_ADDRSTRLEN] = "";
     struct sockaddr_storage ss;
     int len = sizeof(ss);
-    if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0) {
-        if (ss.ss_family == AF_INET6)
-            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr));
-        else
-            inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
-    }
+    if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+        sl_addr_ip((struct sockaddr *)&ss, addr, sizeof(addr));
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     snprintf(out, cap, "%s-%u-%ld-%llu-%u-%lld.%03ld", addr, (unsigned)c->local_port, tid,

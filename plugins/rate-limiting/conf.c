@@ -9,8 +9,6 @@
 
 const char *const sl_rl_period_names[SL_RL_N_PERIODS] = {"second", "minute", "hour",
                                                           "day",    "month",  "year"};
-const char *const sl_rl_period_titles[SL_RL_N_PERIODS] = {"Second", "Minute", "Hour",
-                                                           "Day",    "Month",  "Year"};
 
 static const char *const limit_by_names[] = {"consumer", "credential", "ip",  "service",
                                              "header",   "path",       NULL};

@@ -71,8 +71,7 @@ typedef struct sl_rl_conf {
 /* Parses <config> (NULL: all defaults, which fails: a limit is required). */
 sl_rl_conf_t *sl_rl_conf_parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag);
 
-/* "second", "minute", ... and "Second", "Minute", ... */
+/* "second", "minute", ... */
 extern const char *const sl_rl_period_names[SL_RL_N_PERIODS];
-extern const char *const sl_rl_period_titles[SL_RL_N_PERIODS];
 
 #endif

@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "proxy/dns.h"
+#include "proxy/upstream.h"
 
 /* Kong's scripts: increment, give the window its lifetime if it has none yet, and answer the
  * count before (synchronous) or the new total (batched). */
@@ -519,10 +520,7 @@ static void on_resolved(void *arg, int status, const struct sockaddr_storage *ad
         return;
     }
     char ip[INET6_ADDRSTRLEN];
-    if (addr->ss_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, ip, sizeof(ip));
-    else
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, ip, sizeof(ip));
+    sl_addr_ip((const struct sockaddr *)addr, ip, sizeof(ip));
     open_context(r, ip);
     if (r->ac == NULL)
         fail_connection(r, r->last_error);
