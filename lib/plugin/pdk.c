@@ -1,7 +1,6 @@
 /* The plugin development kit and the phase runners (see pdk.h). */
 #include "plugin/pdk.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,24 +107,19 @@ sl_slice_t sl_pdk_response_header(const sl_req_t *req, const char *name)
 
 void **sl_pdk_ctx(sl_req_t *req, const sl_plugin_desc_t *desc)
 {
-    /* a few dozen pointers at most: one pass finds the slot and the count */
-    size_t n_plugins = 0, i = SIZE_MAX;
-    for (; sl_plugin_registry[n_plugins]; n_plugins++)
-        if (sl_plugin_registry[n_plugins] == desc)
-            i = n_plugins;
-    if (i == SIZE_MAX)
-        i = n_plugins;
     if (req->plugin_ctx == NULL)
-        req->plugin_ctx = sl_arena_calloc(req->arena, n_plugins + 1, sizeof(void *));
-    return &req->plugin_ctx[i]; /* an unregistered desc shares the spare last slot */
+        req->plugin_ctx = sl_arena_calloc(req->arena, sl_plugin_count() + 1, sizeof(void *));
+    return &req->plugin_ctx[sl_plugin_index(desc)]; /* unregistered: the spare last slot */
 }
 
 void sl_pdk_clear_upstream_header(sl_req_t *req, const char *name)
 {
-    sl_pdk_set_upstream_header(req, name, SL_SLICE_LIT(""));
-    for (size_t i = 0; i < req->n_up_set; i++)
-        if (sl_slice_ieq(req->up_set[i].name, name, strlen(name)))
-            req->up_set[i].value = sl_slice(NULL, 0); /* sent as nothing: see proxy.c */
+    size_t nl = strlen(name), i = 0;
+    while (i < req->n_up_set && !sl_slice_ieq(req->up_set[i].name, name, nl))
+        i++;
+    if (i == req->n_up_set)
+        push(req, &req->up_set, &req->n_up_set, name, SL_SLICE_LIT(""));
+    req->up_set[i].value = sl_slice(NULL, 0); /* sent as nothing: see proxy.c */
 }
 
 static void set_or_clear(sl_req_t *req, const char *name, const char *value)

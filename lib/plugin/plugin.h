@@ -75,6 +75,11 @@ typedef struct sl_plugin_desc {
     void (*log)(sl_req_t *req, const void *conf);
 } sl_plugin_desc_t;
 
+/* The number of registered plugins, and <desc>'s position in the registry (the count when it
+ * is not registered): the slot of its per-snapshot, per-worker and per-request state. */
+size_t sl_plugin_count(void);
+size_t sl_plugin_index(const sl_plugin_desc_t *desc);
+
 /* Returns the descriptor of the plugin named <name>, or NULL if sluice has none. */
 const sl_plugin_desc_t *sl_plugin_find(const char *name);
 

@@ -6,7 +6,7 @@
 #include "core/worker.h"
 #include "core/xalloc.h"
 
-static size_t registry_len(void)
+size_t sl_plugin_count(void)
 {
     size_t n = 0;
     while (sl_plugin_registry[n])
@@ -14,7 +14,7 @@ static size_t registry_len(void)
     return n;
 }
 
-static size_t registry_index(const sl_plugin_desc_t *desc)
+size_t sl_plugin_index(const sl_plugin_desc_t *desc)
 {
     size_t i = 0;
     while (sl_plugin_registry[i] && sl_plugin_registry[i] != desc)
@@ -24,7 +24,7 @@ static size_t registry_index(const sl_plugin_desc_t *desc)
 
 bool sl_plugin_snap_configure(sl_snapshot_t *snap, sl_diag_t *diag)
 {
-    size_t n = registry_len();
+    size_t n = sl_plugin_count();
     size_t before = diag->n + diag->dropped;
     snap->plugin_states = sl_arena_calloc(&snap->arena, n + 1, sizeof(void *));
     for (size_t i = 0; i < n; i++)
@@ -38,13 +38,13 @@ void *sl_plugin_snap_state(const sl_snapshot_t *snap, const sl_plugin_desc_t *de
 {
     if (snap->plugin_states == NULL)
         return NULL;
-    return snap->plugin_states[registry_index(desc)];
+    return snap->plugin_states[sl_plugin_index(desc)];
 }
 
 void sl_plugin_workers_init(sl_worker_t *w)
 {
-    size_t n = registry_len();
-    w->plugin_states = sl_xcalloc(n ? n : 1, sizeof(void *));
+    size_t n = sl_plugin_count();
+    w->plugin_states = sl_xcalloc(n + 1, sizeof(void *)); /* + sl_plugin_index's spare */
     for (size_t i = 0; i < n; i++)
         if (sl_plugin_registry[i]->worker_init)
             w->plugin_states[i] = sl_plugin_registry[i]->worker_init(w);
@@ -65,5 +65,5 @@ void *sl_plugin_worker_state(const sl_worker_t *w, const sl_plugin_desc_t *desc)
 {
     if (w->plugin_states == NULL)
         return NULL;
-    return w->plugin_states[registry_index(desc)];
+    return w->plugin_states[sl_plugin_index(desc)];
 }
