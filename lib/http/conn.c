@@ -256,18 +256,27 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
     struct sockaddr_storage ss;
     int sl = sizeof(ss);
     if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
+        /* the text for logs and headers, the bytes for address matching; an IPv4-mapped
+         * IPv6 peer is its IPv4 address in both */
         if (ss.ss_family == AF_INET) {
             struct sockaddr_in *in = (struct sockaddr_in *)&ss;
             inet_ntop(AF_INET, &in->sin_addr, c->peer_ip, sizeof(c->peer_ip));
             c->peer_port = ntohs(in->sin_port);
+            c->peer_addr.family = SL_IP_V4;
+            memcpy(c->peer_addr.b, &in->sin_addr, 4);
         } else if (ss.ss_family == AF_INET6) {
             struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-            inet_ntop(AF_INET6, &in6->sin6_addr, c->peer_ip, sizeof(c->peer_ip));
             c->peer_port = ntohs(in6->sin6_port);
-            if (strncmp(c->peer_ip, "::ffff:", 7) == 0 && strchr(c->peer_ip, '.'))
-                memmove(c->peer_ip, c->peer_ip + 7, strlen(c->peer_ip + 7) + 1);
+            if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+                inet_ntop(AF_INET, in6->sin6_addr.s6_addr + 12, c->peer_ip, sizeof(c->peer_ip));
+                c->peer_addr.family = SL_IP_V4;
+                memcpy(c->peer_addr.b, in6->sin6_addr.s6_addr + 12, 4);
+            } else {
+                inet_ntop(AF_INET6, &in6->sin6_addr, c->peer_ip, sizeof(c->peer_ip));
+                c->peer_addr.family = SL_IP_V6;
+                memcpy(c->peer_addr.b, in6->sin6_addr.s6_addr, 16);
+            }
         }
-        (void)sl_ip_parse(c->peer_ip, strlen(c->peer_ip), &c->peer_addr);
     }
     c->next = w->conns;
     if (w->conns)

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <fcntl.h>
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

@@ -42,11 +42,6 @@ static void init_shards(void)
     }
 }
 
-static uint64_t hash_key(const char *k, size_t n)
-{
-    return sl_hash_bytes(k, n);
-}
-
 static shard_t *shard_of(uint64_t h)
 {
     return &shards[h >> 58];
@@ -123,7 +118,7 @@ int sl_rl_counters_take(sl_rl_counter_t *cs, size_t n, int64_t now_s)
     shard_t *locked[8];
     size_t nl = 0;
     for (size_t i = 0; i < n; i++) {
-        h[i] = hash_key(cs[i].key, cs[i].klen);
+        h[i] = sl_hash_bytes(cs[i].key, cs[i].klen);
         locked[nl++] = shard_of(h[i]);
     }
     /* lock each shard once, in address order, so two requests never wait on each other
@@ -162,7 +157,7 @@ bool sl_rl_counters_bucket(const char *key, size_t klen, double per_ms, double c
                            int64_t now_ms, double *left, int64_t *retry_ms)
 {
     pthread_once(&once, init_shards);
-    uint64_t h = hash_key(key, klen);
+    uint64_t h = sl_hash_bytes(key, klen);
     shard_t *s = shard_of(h);
     int64_t now_s = now_ms / 1000;
     pthread_mutex_lock(&s->mu);

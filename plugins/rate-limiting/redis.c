@@ -157,15 +157,10 @@ static void pending_free(pending_t *p)
 
 /* ---- worker-local counts ------------------------------------------------------------- */
 
-static uint64_t hash_key(const char *k, size_t n)
-{
-    return sl_hash_bytes(k, n);
-}
-
 static count_t *count_find(sl_rl_redis_t *r, const char *key, size_t klen, bool create,
                            int64_t expire_s, int64_t now_s)
 {
-    count_t **pp = &r->counts[hash_key(key, klen) % COUNT_BUCKETS];
+    count_t **head = &r->counts[sl_hash_bytes(key, klen) % COUNT_BUCKETS], **pp = head;
     while (*pp) {
         count_t *c = *pp;
         if (c->expire_s <= now_s && c->inflight == 0) {
@@ -184,8 +179,8 @@ static count_t *count_find(sl_rl_redis_t *r, const char *key, size_t klen, bool 
     c->klen = klen;
     c->expire_s = expire_s;
     memcpy(c->key, key, klen);
-    c->next = r->counts[hash_key(key, klen) % COUNT_BUCKETS];
-    r->counts[hash_key(key, klen) % COUNT_BUCKETS] = c;
+    c->next = *head;
+    *head = c;
     r->n_counts++;
     return c;
 }
