@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -111,6 +112,35 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_stop(&sv->loop);
 }
 
+/* Raises the open-file soft limit to the hard limit (nginx's worker_rlimit_nofile, which
+ * Kong sets to the same "auto") and returns the resulting limit. */
+static uint64_t raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    rlim_t was = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = was;
+    }
+    uint64_t n = rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : (uint64_t)rl.rlim_cur;
+    if (rl.rlim_cur != was)
+        sl_log(SL_LOG_NOTICE, "open files limit raised from %llu to %llu",
+               (unsigned long long)was, (unsigned long long)n);
+    return n;
+}
+
+/* Connections one worker holds at most: the setting, or Kong's "auto" (the open-file
+ * limit, at most 16384, as Kong's nginx_events_worker_connections documents). */
+static uint32_t worker_conn_limit(const sl_settings_t *s, uint64_t nofile)
+{
+    if (s->worker_connections)
+        return s->worker_connections;
+    return nofile < 16384 ? (uint32_t)nofile : 16384;
+}
+
 int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
 {
     server_t sv;
@@ -158,8 +188,15 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
                            &sl_proxy_handler) != 0)
             break;
     bool ok = bound == sv.n_workers;
-    for (int i = 0; i < bound; i++)
+    uint64_t nofile = raise_nofile();
+    uint32_t max_conns = worker_conn_limit(s, nofile);
+    for (int i = 0; i < bound; i++) {
         sv.workers[i].alog_fd = sv.proxy_log_fd;
+        sv.workers[i].max_conns = max_conns;
+    }
+    if (ok)
+        sl_log(SL_LOG_NOTICE, "open files limit %llu; at most %u connections per worker",
+               (unsigned long long)nofile, max_conns);
     if (ok && s->n_admin) {
         sl_admin_init(&sv.admin, s, sv.workers, sv.n_workers);
         sv.admin.apply = apply_snapshot;
@@ -168,6 +205,7 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
                             &sl_admin_handler) == 0;
         sv.admin_worker.handler_ctx = &sv.admin;
         sv.admin_worker.alog_fd = sv.admin_log_fd;
+        sv.admin_worker.max_conns = max_conns;
         if (ok)
             ok = sl_worker_attach(&sv.admin_worker, &sv.loop, snap) == 0;
         sv.admin_on = ok;

@@ -328,7 +328,8 @@ static const char *const kong_known[] = {
     "KONG_UPSTREAM_KEEPALIVE_POOL_SIZE", "KONG_UPSTREAM_KEEPALIVE_MAX_REQUESTS",
     "KONG_DATABASE", "KONG_NGINX_DAEMON", "KONG_PROXY_ACCESS_LOG", "KONG_ADMIN_ACCESS_LOG",
     "KONG_PROXY_ERROR_LOG", "KONG_ADMIN_ERROR_LOG", "KONG_NGINX_MAIN_WORKER_SHUTDOWN_TIMEOUT",
-    "KONG_TRUSTED_IPS", "KONG_REAL_IP_HEADER", "KONG_REAL_IP_RECURSIVE", NULL,
+    "KONG_TRUSTED_IPS", "KONG_REAL_IP_HEADER", "KONG_REAL_IP_RECURSIVE",
+    "KONG_NGINX_EVENTS_WORKER_CONNECTIONS", NULL,
 };
 
 /* A compose file written for kong:latest carries Kong settings sluice may not have yet: say
@@ -536,6 +537,20 @@ int sl_settings_from_env(sl_settings_t *s)
     }
     if (s->max_request_line > s->max_header_size)
         s->max_request_line = s->max_header_size;
+
+    /* Kong's nginx_events_worker_connections: "auto" (the default) or a count */
+    if ((v = env_first(ENV("SLUICE_WORKER_CONNECTIONS", "KONG_NGINX_EVENTS_WORKER_CONNECTIONS"),
+                       &name))) {
+        uint64_t x;
+        if (strcmp(v, "auto") == 0) {
+            s->worker_connections = 0;
+        } else if (sl_settings_parse_size(v, &x) != 0 || x < 1 || x > (1u << 24)) {
+            snprintf(err, sizeof(err), "expected auto or a number between 1 and %u", 1u << 24);
+            goto bad;
+        } else {
+            s->worker_connections = (uint32_t)x;
+        }
+    }
     return 0;
 
 bad:

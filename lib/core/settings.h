@@ -59,6 +59,9 @@ typedef struct sl_settings {
     uint32_t keepalive_timeout_ms;     /* 60s */
     uint32_t send_timeout_ms;          /* 60s */
     uint32_t keepalive_requests;       /* requests per client connection, 10000 (Kong) */
+    uint32_t worker_connections;       /* client connections one worker holds at most
+                                          (Kong's nginx_events_worker_connections); 0 is
+                                          "auto": the open-file limit, at most 16384 */
 
     /* upstream keep-alive (Kong's upstream_keepalive_*) */
     uint32_t upstream_keepalive_pool_size;    /* idle connections per target, 512 */

@@ -84,7 +84,7 @@ static void on_connection(uv_stream_t *server, int status)
 {
     sl_worker_t *w = server->data;
     if (status < 0) {
-        sl_log(SL_LOG_ERROR, "accept failed: %s", uv_strerror(status));
+        sl_conn_accept_failed(w, status);
         return;
     }
     size_t idx = (size_t)((uv_tcp_t *)server - w->listeners);
@@ -227,6 +227,7 @@ void sl_worker_cleanup(sl_worker_t *w)
     sl_snapshot_t *pending = atomic_exchange(&w->pending, NULL);
     if (pending)
         sl_snapshot_release(pending);
+    sl_conn_rt_pool_free(w);
     sl_bufpool_destroy(&w->bufs);
     /* the admin API, the only reader, has stopped answering before any worker stops */
     sl_metrics_free(w->metrics);

@@ -21,6 +21,7 @@
 #include "log/access.h"
 
 typedef struct sl_conn sl_conn_t;
+typedef struct sl_conn_rt sl_conn_rt_t;
 typedef struct sl_handler sl_handler_t;
 typedef struct sl_write sl_write_t;
 typedef struct sl_pool sl_pool_t;
@@ -86,6 +87,12 @@ typedef struct sl_worker {
     sl_pool_t *pool;                  /* upstream keep-alive connections */
     sl_dns_t *dns;
     sl_conn_t *conns;                 /* open client connections (intrusive list) */
+    sl_conn_rt_t *conn_rts;           /* pool of request-time connection state (http/conn.h) */
+    size_t n_conn_rts;
+    uint32_t max_conns;               /* client connections held at most (worker_connections) */
+    uint64_t conns_refused;           /* connections refused at the ceiling since the last
+                                         log line about it */
+    uint64_t conns_refused_log_ms;    /* loop time of that line */
 
     uint64_t rng[2];                  /* xorshift128+ for request ids */
     char date[40];                    /* "Fri, 27 Nov 2026 17:35:49 GMT" */

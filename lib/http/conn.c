@@ -54,16 +54,80 @@ static void set_idle(sl_conn_t *c, bool idle)
         SL_STAT_DEC(c->w->stats.idle);
 }
 
+/* ---- request-time state ------------------------------------------------------------- */
+
+/* Pooled sl_conn_rt_t kept per worker; past this they go back to malloc. Each holds a
+ * parser, the arena's first block (4 KiB) and small arrays, about 5 KiB. */
+#define RT_POOL_MAX 1024
+
+static void rt_free(sl_conn_rt_t *rt)
+{
+    sl_arena_destroy(&rt->arena);
+    sl_reqparse_free(&rt->rp);
+    free(rt->pieces);
+    free(rt);
+}
+
+/* Gives <c> its request-time state, from the pool when there is one. */
+static void rt_take(sl_conn_t *c)
+{
+    sl_worker_t *w = c->w;
+    sl_conn_rt_t *rt = w->conn_rts;
+    if (rt) {
+        w->conn_rts = rt->next_free;
+        w->n_conn_rts--;
+        rt->next_free = NULL;
+        sl_reqparse_reset(&rt->rp, c);
+    } else {
+        rt = sl_xcalloc(1, sizeof(*rt));
+        sl_reqparse_init(&rt->rp, w->settings->max_request_line, c);
+        rt->rp.on_body = on_body;
+        rt->rp.on_message_complete = on_message_complete;
+        sl_arena_init(&rt->arena, 4096);
+    }
+    c->rt = rt;
+}
+
+/* Takes back the request-time state and the read buffer of a connection that has neither a
+ * request nor unparsed bytes (it is idle, or closed). */
+static void rt_give(sl_conn_t *c)
+{
+    sl_worker_t *w = c->w;
+    sl_bufpool_put(&w->bufs, c->buf, c->cap);
+    c->buf = NULL;
+    c->cap = c->len = c->pos = 0;
+    sl_conn_rt_t *rt = c->rt;
+    if (rt == NULL)
+        return;
+    c->rt = NULL;
+    sl_arena_reset(&rt->arena);
+    rt->n_pieces = 0;
+    if (w->n_conn_rts >= RT_POOL_MAX) {
+        rt_free(rt);
+        return;
+    }
+    rt->next_free = w->conn_rts;
+    w->conn_rts = rt;
+    w->n_conn_rts++;
+}
+
+void sl_conn_rt_pool_free(sl_worker_t *w)
+{
+    while (w->conn_rts) {
+        sl_conn_rt_t *rt = w->conn_rts;
+        w->conn_rts = rt->next_free;
+        rt_free(rt);
+    }
+    w->n_conn_rts = 0;
+}
+
 static void on_close(uv_handle_t *h)
 {
     sl_conn_t *c = h->data;
     /* the last of the three handles to close frees the connection */
     if (--c->writes_pending > 0)
         return;
-    sl_bufpool_put(&c->w->bufs, c->buf, c->cap);
-    sl_arena_destroy(&c->arena);
-    sl_reqparse_free(&c->rp);
-    free(c->pieces);
+    rt_give(c);
     free(c);
 }
 
@@ -108,11 +172,11 @@ void sl_conn_close_all(sl_worker_t *w)
 static void on_read_timeout(sl_deadline_t *d)
 {
     sl_conn_t *c = d->timer.data;
-    if (c->state == SL_CONN_HEAD && c->rp.started && c->req == NULL) {
+    if (c->state == SL_CONN_HEAD && c->rt && c->rt->rp.started && c->req == NULL) {
         /* nginx answers 408 when the head does not arrive in time */
         sl_log(SL_LOG_INFO, "client %s: timed out reading the request head", c->peer_ip);
-        c->rp.err = SL_ERR_REQUEST_TIMEOUT;
-        c->rp.has_err = true;
+        c->rt->rp.err = SL_ERR_REQUEST_TIMEOUT;
+        c->rt->rp.has_err = true;
         c->close_after = true;
         process(c);
         return;
@@ -146,7 +210,7 @@ static void arm_read_timer(sl_conn_t *c)
     if (c->state == SL_CONN_TUNNEL)
         return; /* the proxy times the tunnel out */
     if (c->req == NULL) {
-        bool head = c->rp.started || c->len > c->pos;
+        bool head = (c->rt && c->rt->rp.started) || c->len > c->pos;
         phase = head ? 1 : 0;
         ms = head ? s->client_header_timeout_ms : s->keepalive_timeout_ms;
         if (c->timer_phase == phase && sl_deadline_pending(&c->read_timer))
@@ -170,6 +234,8 @@ static void on_connection_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
         c->cap = SL_BUF_SIZE;
         c->buf = sl_bufpool_get(&c->w->bufs, c->cap);
         c->len = c->pos = 0;
+        if (c->rt == NULL)
+            rt_take(c);
     }
     *out = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
 }
@@ -177,8 +243,11 @@ static void on_connection_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
     sl_conn_t *c = s->data;
-    if (nread == 0)
+    if (nread == 0) {
+        if (c->req == NULL && c->len == 0 && c->state == SL_CONN_HEAD)
+            rt_give(c); /* nothing came after all: stay small while idle */
         return;
+    }
     if (nread < 0) {
         if (nread != UV_EOF)
             sl_log(SL_LOG_DEBUG, "client %s: read error: %s", c->peer_ip, uv_strerror((int)nread));
@@ -188,12 +257,9 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
             c->w->handler->body(c->req, NULL, 0, true);
             return;
         }
-        /* a request whose body is complete still gets its response (a client may half-close
-         * after sending); anything else ends here */
-        if (c->req && c->req->body_done && nread == UV_EOF) {
-            c->close_after = true;
-            return;
-        }
+        /* the client closed or reset its side: whatever is in progress is abandoned at once
+         * and its upstream connection closed, not pooled (nginx's "client prematurely
+         * closed connection", logged as 499) */
         sl_conn_close(c);
         return;
     }
@@ -232,6 +298,35 @@ static void stop_reading(sl_conn_t *c)
     c->reading = false;
 }
 
+/* Counts a connection refused for <why> and logs it at most once a second, with how many. */
+static void count_refused(sl_worker_t *w, const char *why)
+{
+    w->conns_refused++;
+    uint64_t now = uv_now(w->loop);
+    if (w->conns_refused_log_ms == 0 || now - w->conns_refused_log_ms >= 1000) {
+        sl_log(SL_LOG_WARN, "%s: %llu connection%s refused", why,
+               (unsigned long long)w->conns_refused, w->conns_refused == 1 ? "" : "s");
+        w->conns_refused = 0;
+        w->conns_refused_log_ms = now;
+    }
+}
+
+void sl_conn_accept_failed(sl_worker_t *w, int status)
+{
+    count_refused(w, uv_strerror(status));
+}
+
+/* At the ceiling a connection is accepted and closed at once, as nginx does when its
+ * worker_connections are used up ("worker_connections are not enough"): the client learns
+ * at once instead of waiting in the backlog. */
+static void refuse(sl_worker_t *w, sl_conn_t *c)
+{
+    count_refused(w, "worker_connections are not enough");
+    c->closing = true;
+    c->writes_pending = 1;
+    uv_close((uv_handle_t *)&c->tcp, on_close);
+}
+
 void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
 {
     sl_conn_t *c = sl_xcalloc(1, sizeof(*c));
@@ -244,12 +339,12 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
         uv_close((uv_handle_t *)&c->tcp, on_close);
         return;
     }
+    if (w->max_conns && SL_STAT_GET(w->stats.active) >= w->max_conns) {
+        refuse(w, c);
+        return;
+    }
     sl_deadline_init(w->loop, &c->read_timer, c);
     sl_deadline_init(w->loop, &c->write_timer, c);
-    sl_reqparse_init(&c->rp, w->settings->max_request_line, c);
-    c->rp.on_body = on_body;
-    c->rp.on_message_complete = on_message_complete;
-    sl_arena_init(&c->arena, 4096);
     c->local_port = local_port;
     c->serial = SL_STAT_GET(w->stats.accepted) + 1;
 
@@ -323,7 +418,7 @@ void sl_conn_write(sl_conn_t *c, const uv_buf_t *bufs, unsigned n, sl_conn_write
         return;
     /* the write request lives in the request arena, or in a small conn-lifetime allocation
      * when there is no request (a response to an unparseable head has one, see send_error) */
-    conn_write_t *cw = sl_arena_alloc(&c->arena, sizeof(*cw));
+    conn_write_t *cw = sl_arena_alloc(&c->rt->arena, sizeof(*cw));
     cw->conn = c;
     cw->cb = cb;
     cw->arg = arg;
@@ -378,15 +473,15 @@ static int on_body(sl_reqparse_t *rp, const char *at, size_t n)
         req->body_len += n;
         return 0;
     }
-    if (c->n_pieces && c->pieces[c->n_pieces - 1].base + c->pieces[c->n_pieces - 1].len == at) {
-        c->pieces[c->n_pieces - 1].len += n; /* contiguous: merge */
+    if (c->rt->n_pieces && c->rt->pieces[c->rt->n_pieces - 1].base + c->rt->pieces[c->rt->n_pieces - 1].len == at) {
+        c->rt->pieces[c->rt->n_pieces - 1].len += n; /* contiguous: merge */
         return 0;
     }
-    if (c->n_pieces == c->cap_pieces) {
-        c->cap_pieces = c->cap_pieces ? c->cap_pieces * 2 : 16;
-        c->pieces = sl_xrealloc(c->pieces, c->cap_pieces * sizeof(*c->pieces));
+    if (c->rt->n_pieces == c->rt->cap_pieces) {
+        c->rt->cap_pieces = c->rt->cap_pieces ? c->rt->cap_pieces * 2 : 16;
+        c->rt->pieces = sl_xrealloc(c->rt->pieces, c->rt->cap_pieces * sizeof(*c->rt->pieces));
     }
-    c->pieces[c->n_pieces++] = uv_buf_init((char *)at, (unsigned)n);
+    c->rt->pieces[c->rt->n_pieces++] = uv_buf_init((char *)at, (unsigned)n);
     return 0;
 }
 
@@ -430,11 +525,11 @@ void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *c
                      const char *headers, const char *body, size_t body_len)
 {
     sl_req_t *req = c->req;
-    if (req == NULL || !req->keep_alive)
+    if (req == NULL || sl_conn_last_response(c))
         c->close_after = true;
     bool http10 = req && req->http_major == 1 && req->http_minor == 0;
     sl_hbuf_t hb;
-    sl_hbuf_init(&hb, &c->arena, 512 + body_len);
+    sl_hbuf_init(&hb, &c->rt->arena, 512 + body_len);
     sl_hbuf_lit(&hb, "HTTP/1.");
     sl_hbuf_u64(&hb, http10 ? 0 : 1);
     sl_hbuf_lit(&hb, " ");
@@ -511,7 +606,7 @@ void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
         c->close_after = true;
 
     sl_hbuf_t hb;
-    sl_hbuf_init(&hb, &c->arena, 256);
+    sl_hbuf_init(&hb, &c->rt->arena, 256);
     if (kind == SL_ERR_HTTPS_REQUIRED)
         sl_hbuf_lit(&hb, "Connection: Upgrade\r\nUpgrade: TLS/1.2, HTTP/1.1\r\n");
     if (s->headers & SL_HDR_RESPONSE_LATENCY) {
@@ -535,18 +630,18 @@ void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
 static int head_complete(sl_conn_t *c)
 {
     sl_worker_t *w = c->w;
-    sl_req_t *req = sl_arena_calloc(&c->arena, 1, sizeof(*req));
+    sl_req_t *req = sl_arena_calloc(&c->rt->arena, 1, sizeof(*req));
     c->req = req;
     req->conn = c;
     req->w = w;
-    req->arena = &c->arena;
+    req->arena = &c->rt->arena;
     req->slot = sl_worker_snap_acquire(w);
     req->start_ns = sl_now_ns();
     sl_worker_request_id(w, req->id);
     SL_STAT_INC(w->stats.requests);
     SL_STAT_INC(w->stats.inflight);
-    req->head_in = c->pos - c->rp.method_off;
-    int e = sl_reqparse_build(&c->rp, c->buf, c->pos, &c->arena, c->local_port, req);
+    req->head_in = c->pos - c->rt->rp.method_off;
+    int e = sl_reqparse_build(&c->rt->rp, c->buf, c->pos, &c->rt->arena, c->local_port, req);
     if (e)
         return e;
     uint64_t max = w->settings->max_body_size;
@@ -621,9 +716,9 @@ static bool buffer_round(sl_conn_t *c, llhttp_errno_t err)
 {
     sl_req_t *req = c->req;
     if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
-        c->pos = (size_t)(llhttp_get_error_pos(&c->rp.llhttp) - c->buf);
+        c->pos = (size_t)(llhttp_get_error_pos(&c->rt->rp.llhttp) - c->buf);
         if (err == HPE_PAUSED)
-            llhttp_resume(&c->rp.llhttp);
+            llhttp_resume(&c->rt->rp.llhttp);
         req->body_done = true;
         req->body_buffered = true;
     } else if (err == HPE_USER && req->body_overflow) {
@@ -631,11 +726,11 @@ static bool buffer_round(sl_conn_t *c, llhttp_errno_t err)
         c->close_after = true;
         stop_reading(c);
     } else if (err != HPE_OK) {
-        if (!c->rp.has_err) {
+        if (!c->rt->rp.has_err) {
             sl_log(SL_LOG_INFO, "client %s: bad request body: %s (%s)", c->peer_ip,
-                   llhttp_errno_name(err), llhttp_get_error_reason(&c->rp.llhttp));
-            c->rp.err = SL_ERR_BAD_REQUEST;
-            c->rp.has_err = true;
+                   llhttp_errno_name(err), llhttp_get_error_reason(&c->rt->rp.llhttp));
+            c->rt->rp.err = SL_ERR_BAD_REQUEST;
+            c->rt->rp.has_err = true;
         }
         return false;
     } else {
@@ -660,11 +755,11 @@ static bool buffer_round(sl_conn_t *c, llhttp_errno_t err)
 static void parse_round(sl_conn_t *c)
 {
     for (;;) {
-        if (c->closing)
-            return;
-        if (c->rp.has_err) {
-            c->rp.has_err = false;
-            sl_err_kind_t kind = c->rp.err;
+        if (c->closing || c->rt == NULL)
+            return; /* closed, or idle with nothing to parse */
+        if (c->rt->rp.has_err) {
+            c->rt->rp.has_err = false;
+            sl_err_kind_t kind = c->rt->rp.err;
             stop_reading(c);
             c->close_after = true;
             if (c->req && c->req->response_started) {
@@ -687,56 +782,61 @@ static void parse_round(sl_conn_t *c)
             if (c->pos == c->len)
                 return;
             if (!encode_request_line(c)) {
-                c->rp.err = SL_ERR_URI_TOO_LONG;
-                c->rp.has_err = true;
+                c->rt->rp.err = SL_ERR_URI_TOO_LONG;
+                c->rt->rp.has_err = true;
                 continue;
             }
-            llhttp_errno_t err = sl_reqparse_execute(&c->rp, c->buf, c->pos, c->len - c->pos);
+            llhttp_errno_t err = sl_reqparse_execute(&c->rt->rp, c->buf, c->pos, c->len - c->pos);
             if (err == HPE_PAUSED) {
-                c->pos = (size_t)(llhttp_get_error_pos(&c->rp.llhttp) - c->buf);
-                llhttp_resume(&c->rp.llhttp);
-                if (!c->rp.head_ready)
+                c->pos = (size_t)(llhttp_get_error_pos(&c->rt->rp.llhttp) - c->buf);
+                llhttp_resume(&c->rt->rp.llhttp);
+                if (!c->rt->rp.head_ready)
                     continue; /* the end of the previous, bodiless message */
-                if (c->pos - c->rp.method_off > c->w->settings->max_header_size) {
-                    c->rp.err = SL_ERR_HEADER_TOO_LARGE;
-                    c->rp.has_err = true;
+                if (c->pos - c->rt->rp.method_off > c->w->settings->max_header_size) {
+                    c->rt->rp.err = SL_ERR_HEADER_TOO_LARGE;
+                    c->rt->rp.has_err = true;
                     continue;
                 }
                 /* paused in on_headers_complete: the head is whole */
                 c->state = SL_CONN_REQUEST;
-                c->rp.started = false;
+                c->rt->rp.started = false;
                 int e = head_complete(c);
                 if (e) {
-                    c->rp.err = (sl_err_kind_t)(e - 1);
-                    c->rp.has_err = true;
+                    c->rt->rp.err = (sl_err_kind_t)(e - 1);
+                    c->rt->rp.has_err = true;
                     continue;
                 }
                 arm_read_timer(c);
+                if (c->req->is_trace) {
+                    /* nginx refuses TRACE before any phase runs (405) */
+                    sl_conn_send_error(c, SL_ERR_METHOD_NOT_ALLOWED);
+                    continue;
+                }
                 c->w->handler->start(c->req);
                 continue;
             }
             if (err != HPE_OK) {
-                if (!c->rp.has_err) {
+                if (!c->rt->rp.has_err) {
                     sl_log(SL_LOG_INFO, "client %s: bad request: %s (%s)", c->peer_ip,
-                           llhttp_errno_name(err), llhttp_get_error_reason(&c->rp.llhttp));
-                    c->rp.err = SL_ERR_BAD_REQUEST;
-                    c->rp.has_err = true;
+                           llhttp_errno_name(err), llhttp_get_error_reason(&c->rt->rp.llhttp));
+                    c->rt->rp.err = SL_ERR_BAD_REQUEST;
+                    c->rt->rp.has_err = true;
                 }
                 continue;
             }
             c->pos = c->len;
             /* the head is not whole yet: is it already too big, is there room for the rest? */
-            if (c->rp.started && c->len - c->rp.method_off > c->w->settings->max_header_size) {
-                c->rp.err = c->rp.url_complete ? SL_ERR_HEADER_TOO_LARGE : SL_ERR_URI_TOO_LONG;
-                c->rp.has_err = true;
+            if (c->rt->rp.started && c->len - c->rt->rp.method_off > c->w->settings->max_header_size) {
+                c->rt->rp.err = c->rt->rp.url_complete ? SL_ERR_HEADER_TOO_LARGE : SL_ERR_URI_TOO_LONG;
+                c->rt->rp.has_err = true;
                 continue;
             }
             if (c->len == c->cap) {
                 if (grow_head_buffer(c)) {
                     start_reading(c);
                 } else {
-                    c->rp.err = c->rp.url_complete ? SL_ERR_HEADER_TOO_LARGE : SL_ERR_URI_TOO_LONG;
-                    c->rp.has_err = true;
+                    c->rt->rp.err = c->rt->rp.url_complete ? SL_ERR_HEADER_TOO_LARGE : SL_ERR_URI_TOO_LONG;
+                    c->rt->rp.has_err = true;
                     continue;
                 }
             }
@@ -750,36 +850,48 @@ static void parse_round(sl_conn_t *c)
                 start_reading(c);
                 return;
             }
-            c->n_pieces = 0;
-            llhttp_errno_t err = sl_reqparse_execute(&c->rp, c->buf, c->pos, c->len - c->pos);
+            c->rt->n_pieces = 0;
+            llhttp_errno_t err = sl_reqparse_execute(&c->rt->rp, c->buf, c->pos, c->len - c->pos);
+            if (req->chunked && !c->rt->rp.has_err) {
+                size_t end = err == HPE_OK ? c->len
+                                           : (size_t)(llhttp_get_error_pos(&c->rt->rp.llhttp) -
+                                                      c->buf);
+                if (!sl_reqparse_chunk_line_ok(&c->rt->rp, end - c->pos)) {
+                    sl_log(SL_LOG_INFO, "client %s: chunk-size line longer than %d bytes",
+                           c->peer_ip, SL_CHUNK_LINE_MAX);
+                    c->rt->rp.err = SL_ERR_BAD_REQUEST;
+                    c->rt->rp.has_err = true;
+                    continue;
+                }
+            }
             if (c->buffering) {
                 if (buffer_round(c, err))
                     return;
                 continue;
             }
             if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
-                c->pos = (size_t)(llhttp_get_error_pos(&c->rp.llhttp) - c->buf);
+                c->pos = (size_t)(llhttp_get_error_pos(&c->rt->rp.llhttp) - c->buf);
                 if (err == HPE_PAUSED)
-                    llhttp_resume(&c->rp.llhttp);
+                    llhttp_resume(&c->rt->rp.llhttp);
                 req->body_done = true;
             } else if (err != HPE_OK) {
-                if (!c->rp.has_err) {
+                if (!c->rt->rp.has_err) {
                     sl_log(SL_LOG_INFO, "client %s: bad request body: %s (%s)", c->peer_ip,
-                           llhttp_errno_name(err), llhttp_get_error_reason(&c->rp.llhttp));
-                    c->rp.err = SL_ERR_BAD_REQUEST;
-                    c->rp.has_err = true;
+                           llhttp_errno_name(err), llhttp_get_error_reason(&c->rt->rp.llhttp));
+                    c->rt->rp.err = SL_ERR_BAD_REQUEST;
+                    c->rt->rp.has_err = true;
                 }
                 continue;
             } else {
                 c->pos = c->len;
             }
-            if (c->n_pieces == 0 && !req->body_done) {
+            if (c->rt->n_pieces == 0 && !req->body_done) {
                 start_reading(c);
                 return;
             }
             if (c->discarding) {
                 /* the response is out already; the body only has to be read past */
-                c->n_pieces = 0;
+                c->rt->n_pieces = 0;
                 if (req->body_done) {
                     finish_request(c, false);
                     return;
@@ -790,7 +902,7 @@ static void parse_round(sl_conn_t *c)
             }
             c->body_in_flight = true;
             arm_read_timer(c);
-            c->w->handler->body(req, c->pieces, c->n_pieces, req->body_done);
+            c->w->handler->body(req, c->rt->pieces, c->rt->n_pieces, req->body_done);
             continue;
         }
         return; /* tunnel: raw bytes go straight from on_read */
@@ -809,14 +921,15 @@ static void process(sl_conn_t *c)
         parse_round(c);
     } while (c->reprocess && !c->closing);
     c->in_process = false;
-    if (!c->closing && c->buf && c->len < c->cap && c->state != SL_CONN_TUNNEL)
+    if (!c->closing && c->state != SL_CONN_TUNNEL)
         start_reading(c);
 }
 
 /* Drops the parsed prefix of the buffer once nothing points into it. */
 static void compact(sl_conn_t *c)
 {
-    if (c->body_in_flight || c->pos == 0 || (c->state == SL_CONN_HEAD && c->rp.started))
+    if (c->body_in_flight || c->pos == 0 ||
+        (c->state == SL_CONN_HEAD && c->rt && c->rt->rp.started))
         return;
     memmove(c->buf, c->buf + c->pos, c->len - c->pos);
     c->len -= c->pos;
@@ -911,34 +1024,42 @@ static void finish_request(sl_conn_t *c, bool close)
         sl_alog_request(&c->w->alog, req);
         sl_worker_snap_release(c->w, req->slot);
         SL_STAT_DEC(c->w->stats.inflight);
-        c->req = NULL;
     }
-    c->requests++;
-    if (close || c->close_after || c->body_eof || (req && !req->keep_alive) || c->w->draining ||
-        c->requests >= c->w->settings->keepalive_requests || c->state == SL_CONN_TUNNEL) {
+    if (close || c->state == SL_CONN_TUNNEL || sl_conn_last_response(c)) {
+        c->req = NULL;
+        c->requests++;
         sl_conn_close(c);
         return;
     }
-    sl_arena_reset(&c->arena);
+    c->req = NULL;
+    c->requests++;
+    sl_arena_reset(&c->rt->arena);
     c->state = SL_CONN_HEAD;
     c->body_wanted = false;
     c->discarding = false;
     c->buffering = false;
     c->body_read_cb = NULL;
     c->line_done = false;
-    c->rp.started = false;
+    /* a fresh parser for the next head: after an upgrade request that got no 101, llhttp
+     * stays paused in "upgraded" mode and would take what follows for tunnel bytes */
+    sl_reqparse_reset(&c->rt->rp, c);
     compact(c);
     c->line_scan = c->pos;
-    if (c->len == 0)
+    if (c->len == 0) {
+        /* idle: the buffer and the request-time state go back to the worker's pools until
+         * the next request arrives */
         set_idle(c, true);
-    if (c->len == 0 && c->buf) {
-        /* idle: the buffer goes back to the pool until the next request arrives */
-        sl_bufpool_put(&c->w->bufs, c->buf, c->cap);
-        c->buf = NULL;
-        c->cap = c->len = c->pos = 0;
+        rt_give(c);
     }
     arm_read_timer(c);
     process(c);
+}
+
+bool sl_conn_last_response(const sl_conn_t *c)
+{
+    const sl_req_t *req = c->req;
+    return c->close_after || c->body_eof || c->w->draining || (req && !req->keep_alive) ||
+           c->requests + 1 >= c->w->settings->keepalive_requests;
 }
 
 void sl_conn_response_done(sl_conn_t *c, bool close)

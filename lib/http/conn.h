@@ -33,35 +33,47 @@ typedef void (*sl_conn_write_cb)(sl_conn_t *c, void *arg);
  * to keep the connection; a longer one closes it. */
 #define SL_DISCARD_MAX (1024 * 1024)
 
+/* What a connection needs only while it has bytes to parse or a request in progress: the
+ * request parser, the request arena and the body pieces of a parse round. It is taken from
+ * the worker's pool when a request's first bytes arrive and given back when the connection
+ * goes idle, so an idle keep-alive connection holds only its sl_conn (nginx keeps about
+ * 1 KB per idle connection; so does this). */
+typedef struct sl_conn_rt {
+    sl_reqparse_t rp;             /* request parser (llhttp inside); rp.data is the conn */
+    sl_arena_t arena;             /* request arena, reset between requests */
+    uv_buf_t *pieces;             /* body pieces of one parse round (into the read buffer) */
+    size_t n_pieces, cap_pieces;
+    struct sl_conn_rt *next_free; /* in the worker's pool */
+} sl_conn_rt_t;
+
 struct sl_conn {
     uv_tcp_t tcp;                 /* first: handle callbacks cast back to the conn */
     sl_worker_t *w;
     sl_conn_t *prev, *next;       /* worker's connection list */
     sl_deadline_t read_timer;     /* header / body / keep-alive idle timeout */
     sl_deadline_t write_timer;    /* send timeout */
-    sl_reqparse_t rp;             /* request parser (llhttp inside) */
+    sl_conn_rt_t *rt;             /* request-time state, or NULL while idle */
     sl_conn_state_t state;
 
     char *buf;                    /* read buffer (bufpool) or NULL while idle */
     size_t cap, len, pos;         /* bytes held, bytes parsed */
-    sl_arena_t arena;             /* request arena, reset between requests */
-    sl_req_t *req;                /* current request or NULL */
+    sl_req_t *req;                /* current request or NULL (in rt->arena) */
 
     /* request body */
+    void (*body_read_cb)(sl_req_t *req); /* runs when buffering ends later */
+    uint64_t discard_left;        /* bytes still allowed to be dropped (SL_DISCARD_MAX) */
+    size_t line_scan;             /* request line scanned up to here (encode_request_line) */
+    uint64_t serial;              /* this worker's count of accepted connections, at accept
+                                     (nginx's $connection) */
+    uint32_t requests;            /* served on this connection */
+    unsigned writes_pending;
+    int8_t timer_phase;           /* what read_timer measures: 0 idle, 1 head, 2 body */
     bool body_wanted;             /* the proxy is ready for body bytes */
     bool body_in_flight;          /* pieces handed to the proxy, not yet written */
     bool body_eof;                /* client closed its side */
     bool discarding;              /* the response is out; the body is read and dropped */
     bool buffering;               /* the body is read into req->body_buf (a plugin's) */
-    void (*body_read_cb)(sl_req_t *req); /* runs when buffering ends later */
-    uint64_t discard_left;        /* bytes still allowed to be dropped (SL_DISCARD_MAX) */
-    size_t line_scan;             /* request line scanned up to here (encode_request_line) */
     bool line_done;               /* the request line's end was seen */
-    int timer_phase;              /* what read_timer measures: 0 idle, 1 head, 2 body */
-    uv_buf_t *pieces;             /* body pieces of one parse round (into buf) */
-    size_t n_pieces, cap_pieces;
-
-    unsigned writes_pending;
     bool reading;
     bool closing;
     bool close_after;             /* close once the current response is out */
@@ -69,17 +81,17 @@ struct sl_conn {
     bool idle;                    /* counted in the worker's idle connections */
     bool reprocess;
 
-    uint32_t requests;            /* served on this connection */
-    uint64_t serial;              /* this worker's count of accepted connections, at accept
-                                     (nginx's $connection) */
-    char peer_ip[48];
-    sl_ip_t peer_addr;            /* peer_ip parsed (family 0 when unknown) */
     uint16_t peer_port;
     uint16_t local_port;
+    sl_ip_t peer_addr;            /* peer_ip parsed (family 0 when unknown) */
+    char peer_ip[48];
 };
 
-/* Accepts a connection from <listener> (listening on <local_port>). */
+/* Accepts a connection from <listener> (listening on <local_port>); past the worker's
+ * max_conns it is closed at once (logged at most once a second). */
 void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port);
+/* An accept failed with <status> (out of file descriptors): logged at most once a second. */
+void sl_conn_accept_failed(sl_worker_t *w, int status);
 
 /* Queues <n> buffers for the client; <cb>(conn, arg) runs once they are written. The memory
  * must stay valid until then. A write error closes the connection (and aborts the proxy). */
@@ -114,6 +126,14 @@ void sl_conn_response_done(sl_conn_t *c, bool close);
 
 /* Switches to tunnel mode after a 101: every byte read goes to the proxy as body pieces. */
 void sl_conn_tunnel_start(sl_conn_t *c);
+
+/* True when the response now being made is the connection's last: it must say
+ * "Connection: close" (the client asked for it, the gateway drains, keepalive_requests is
+ * reached, the client's side is closed, or an error made the connection unusable). */
+bool sl_conn_last_response(const sl_conn_t *c);
+
+/* Frees the worker's pool of request-time state (sl_conn_rt_t), once its loop is done. */
+void sl_conn_rt_pool_free(sl_worker_t *w);
 
 /* Closes the connection now, aborting the request in progress. */
 void sl_conn_close(sl_conn_t *c);

@@ -26,6 +26,7 @@ static const sl_err_info_t table[SL_ERR__COUNT] = {
     [SL_ERR_BAD_REQUEST] = {400, "Bad Request", "Bad request", true},
     [SL_ERR_HEADER_TOO_LARGE] = {400, "Bad Request", "Request header or cookie too large", true},
     [SL_ERR_REQUEST_TIMEOUT] = {408, "Request Time-out", "Request timeout", true},
+    [SL_ERR_METHOD_NOT_ALLOWED] = {405, "Not Allowed", "Method not allowed", true},
     [SL_ERR_LENGTH_REQUIRED] = {411, "Length Required", "Length required", true},
     [SL_ERR_PAYLOAD_TOO_LARGE] = {413, "Request Entity Too Large", "Payload too large", true},
     [SL_ERR_URI_TOO_LONG] = {414, "Request-URI Too Large", "URI too long", true},

@@ -35,6 +35,7 @@ typedef enum {
     SL_ERR_UPSTREAM_TIMEOUT,     /* 504 The upstream server is timing out */
     SL_ERR_BAD_REQUEST,          /* 400 Bad request */
     SL_ERR_HEADER_TOO_LARGE,     /* 400 Request header or cookie too large */
+    SL_ERR_METHOD_NOT_ALLOWED,   /* 405 Method not allowed (TRACE, as nginx) */
     SL_ERR_REQUEST_TIMEOUT,      /* 408 Request timeout */
     SL_ERR_LENGTH_REQUIRED,      /* 411 Length required */
     SL_ERR_PAYLOAD_TOO_LARGE,    /* 413 Payload too large */

@@ -125,6 +125,11 @@ bool sl_header_is_hop_by_hop(sl_slice_t name, const sl_conn_tokens_t *t)
         if (SL_SLICE_IEQ_LIT(name, "connection") || SL_SLICE_IEQ_LIT(name, "keep-alive"))
             return true;
         break;
+    case 14:
+        /* only meaningful to an h2c upgrade, which is never forwarded (RFC 9113 3.2.1) */
+        if (SL_SLICE_IEQ_LIT(name, "http2-settings"))
+            return true;
+        break;
     case 16:
         if (SL_SLICE_IEQ_LIT(name, "proxy-connection"))
             return true;

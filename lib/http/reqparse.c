@@ -27,6 +27,8 @@ static int on_message_begin(llhttp_t *l)
     sl_hdr_spans_reset(&p->spans);
     p->url_complete = false;
     p->method_len = p->url_len = 0;
+    p->line_len = 0;
+    p->line_carry = p->round_data = p->round_chunks = 0;
     return 0;
 }
 
@@ -59,18 +61,37 @@ static int on_url_complete(llhttp_t *l)
     return 0;
 }
 
+/* nginx reads a head into large_client_header_buffers (4 x 8k): one header line (or
+ * trailer line) that does not fit a buffer is 400 "Request header or cookie too large",
+ * whatever the head's total. */
+static int count_line(sl_reqparse_t *p, size_t n)
+{
+    p->line_len += n;
+    if (p->line_len + 2 > p->max_request_line) /* ": " between name and value */
+        return fail(p, SL_ERR_HEADER_TOO_LARGE);
+    return 0;
+}
+
 static int on_header_field(llhttp_t *l, const char *at, size_t n)
 {
     sl_reqparse_t *p = l->data;
+    if (p->spans.in_value || p->spans.n == 0)
+        p->line_len = 0; /* a new field begins */
     if (sl_hdr_spans_name(&p->spans, (size_t)(at - p->base), n) != 0)
         return fail(p, SL_ERR_HEADER_TOO_LARGE);
-    return 0;
+    return count_line(p, n);
 }
 
 static int on_header_value(llhttp_t *l, const char *at, size_t n)
 {
     sl_reqparse_t *p = l->data;
     sl_hdr_spans_value(&p->spans, (size_t)(at - p->base), n);
+    return count_line(p, n);
+}
+
+static int on_chunk_header(llhttp_t *l)
+{
+    ((sl_reqparse_t *)l->data)->round_chunks++;
     return 0;
 }
 
@@ -83,6 +104,7 @@ static int on_headers_complete(llhttp_t *l)
 static int on_body(llhttp_t *l, const char *at, size_t n)
 {
     sl_reqparse_t *p = l->data;
+    p->round_data += n;
     return p->on_body ? p->on_body(p, at, n) : 0;
 }
 
@@ -107,6 +129,7 @@ static const llhttp_settings_t *settings(void)
         s.on_header_value = on_header_value;
         s.on_headers_complete = on_headers_complete;
         s.on_body = on_body;
+        s.on_chunk_header = on_chunk_header;
         s.on_message_complete = on_message_complete;
         init = true;
     }
@@ -134,6 +157,34 @@ llhttp_errno_t sl_reqparse_execute(sl_reqparse_t *p, const char *base, size_t of
     return llhttp_execute(&p->llhttp, base + off, len);
 }
 
+void sl_reqparse_reset(sl_reqparse_t *p, void *data)
+{
+    llhttp_reset(&p->llhttp);
+    p->llhttp.data = p;
+    p->data = data;
+    p->started = p->head_ready = p->url_complete = false;
+    p->has_err = false;
+    sl_hdr_spans_reset(&p->spans);
+}
+
+/* llhttp reports no byte of a chunk-size line but its extensions (and those only as data),
+ * and accepts any number of leading zeros: a client could send one endless size line and
+ * never be answered. So each round over a chunked body counts the bytes that were not
+ * body data; while no chunk header completes they add up, and past SL_CHUNK_LINE_MAX the
+ * body is refused. A round that completes a chunk header starts the count again, so a line
+ * is allowed at most SL_CHUNK_LINE_MAX plus one read buffer. */
+bool sl_reqparse_chunk_line_ok(sl_reqparse_t *p, size_t consumed)
+{
+    size_t framing = consumed > p->round_data ? consumed - p->round_data : 0;
+    if (p->round_chunks)
+        p->line_carry = 0;
+    else
+        p->line_carry += framing;
+    p->round_data = 0;
+    p->round_chunks = 0;
+    return p->line_carry <= SL_CHUNK_LINE_MAX;
+}
+
 int sl_reqparse_build(sl_reqparse_t *p, const char *base, size_t head_end, sl_arena_t *arena,
                       uint16_t local_port, sl_req_t *req)
 {
@@ -155,6 +206,7 @@ int sl_reqparse_build(sl_reqparse_t *p, const char *base, size_t head_end, sl_ar
     req->n_headers = p->spans.n;
 #undef REBASE
     req->is_head = SL_SLICE_EQ_LIT(req->method, "HEAD");
+    req->is_trace = SL_SLICE_EQ_LIT(req->method, "TRACE");
     req->keep_alive = llhttp_should_keep_alive(l);
     req->upgrade = l->upgrade && !SL_SLICE_EQ_LIT(req->method, "CONNECT");
     req->chunked = (l->flags & F_CHUNKED) != 0;
@@ -169,6 +221,7 @@ int sl_reqparse_build(sl_reqparse_t *p, const char *base, size_t head_end, sl_ar
         return 1 + SL_ERR_BAD_REQUEST;
 
     size_t n_host = 0;
+    bool h2c = false;
     sl_slice_t host = {0};
     for (size_t i = 0; i < req->n_headers; i++) {
         sl_header_t *h = &req->headers[i];
@@ -179,15 +232,27 @@ int sl_reqparse_build(sl_reqparse_t *p, const char *base, size_t head_end, sl_ar
             if (!SL_SLICE_IEQ_LIT(h->value, "100-continue"))
                 return 1 + SL_ERR_EXPECTATION_FAILED;
             req->expect_continue = req->http_minor >= 1;
-        } else if (SL_SLICE_IEQ_LIT(h->name, "transfer-encoding") && !req->chunked) {
-            /* RFC 9112 6.1: a request whose final coding is not chunked cannot be framed;
-             * llhttp would only notice after the head (we pause there) */
-            return 1 + SL_ERR_BAD_REQUEST;
+        } else if (SL_SLICE_IEQ_LIT(h->name, "transfer-encoding")) {
+            /* RFC 9112 6.1: a request whose final coding is not chunked cannot be framed
+             * (llhttp would only notice after the head, and we pause there); and
+             * Transfer-Encoding in an HTTP/1.0 request means the framing cannot be trusted
+             * (an HTTP/1.0 hop may not know chunked), so it is refused too, as nginx and
+             * HAProxy do */
+            if (!req->chunked || req->http_minor == 0)
+                return 1 + SL_ERR_BAD_REQUEST;
         } else if (SL_SLICE_IEQ_LIT(h->name, "connection") && req->upgrade) {
             if (!sl_header_has_token(h->value, "upgrade"))
                 req->upgrade = false;
+        } else if (SL_SLICE_IEQ_LIT(h->name, "upgrade")) {
+            /* h2c through a proxy lets the upstream speak HTTP/2 on a connection the gateway
+             * parses as HTTP/1 (a known smuggling vector): the upgrade is ignored (RFC 9113
+             * 3.2 lets a server do so) and the request is proxied as plain HTTP/1.1 */
+            if (sl_header_has_token(h->value, "h2c"))
+                h2c = true;
         }
     }
+    if (h2c)
+        req->upgrade = false;
     /* RFC 9112 3.2: a 1.1 request without exactly one Host is a 400 */
     if (n_host > 1 || (n_host == 0 && req->http_minor >= 1))
         return 1 + SL_ERR_BAD_REQUEST;

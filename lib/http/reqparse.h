@@ -22,6 +22,9 @@
 #include "http/request.h"
 
 #define SL_MAX_HEADERS 256
+/* A chunk-size line (extensions included) longer than this is refused (nginx and HAProxy
+ * allow a few KiB). */
+#define SL_CHUNK_LINE_MAX 4096
 
 typedef struct sl_reqparse sl_reqparse_t;
 
@@ -34,6 +37,10 @@ struct sl_reqparse {
     bool head_ready;             /* llhttp paused because a head is complete (vs. because a
                                     message ended); cleared by sl_reqparse_build */
     bool url_complete;
+    size_t line_len;             /* bytes of the header line being parsed (name + value) */
+    size_t line_carry;           /* chunked body: non-data bytes since a chunk header */
+    size_t round_data;           /* body bytes of this round */
+    uint32_t round_chunks;       /* chunk headers completed in this round */
     sl_hdr_spans_t spans;        /* header fields of the current head */
     bool has_err;                /* a callback decided on an error response */
     sl_err_kind_t err;
@@ -49,6 +56,15 @@ void sl_reqparse_free(sl_reqparse_t *p);
 
 /* Runs llhttp over <len> bytes at <base> + <off>; <base> is where offsets count from. */
 llhttp_errno_t sl_reqparse_execute(sl_reqparse_t *p, const char *base, size_t off, size_t len);
+
+/* Readies <p> for a new message on a connection (its header arrays are kept); <data> is
+ * the new owner. After an upgrade request that was not switched (no 101), this is what
+ * makes the following bytes parse as requests again. */
+void sl_reqparse_reset(sl_reqparse_t *p, void *data);
+
+/* After a round of sl_reqparse_execute over a chunked body that consumed <consumed> bytes:
+ * false when a chunk-size line has run past SL_CHUNK_LINE_MAX (answer 400 and close). */
+bool sl_reqparse_chunk_line_ok(sl_reqparse_t *p, size_t consumed);
 
 /* Fills <req> from the complete head that ends at <head_end> (offset into <base>): copies the
  * head into <arena>, sets method, target, path/query, headers, host/port (<local_port> when

@@ -71,6 +71,7 @@ typedef struct sl_req {
     bool upgrade;                /* Upgrade request (WebSocket) */
     bool expect_continue;
     bool is_head;
+    bool is_trace;               /* TRACE: 405 before routing, as nginx */
 
     /* request body progress */
     uint64_t body_received;

@@ -737,8 +737,7 @@ static int r_on_headers_complete(llhttp_t *rp)
     else
         p->framing = http10 ? FR_CLOSE : FR_CHUNKED;
 
-    bool close = p->framing == FR_CLOSE || !req->keep_alive || p->conn->close_after ||
-                 p->conn->body_eof;
+    bool close = p->framing == FR_CLOSE || sl_conn_last_response(p->conn);
 
     sl_hbuf_t hb;
     sl_hbuf_init(&hb, req->arena, 512 + n_hs * 64);
@@ -1098,7 +1097,7 @@ static void send_redirect(sl_req_t *req, int code)
         sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
     if (req->w->settings->headers & SL_HDR_REQUEST_ID)
         sl_hbuf_printf(&hb, "X-Kong-Request-Id: %s\r\n", req->id);
-    if (!req->body_done)
+    if (!req->body_done || sl_conn_last_response(c))
         c->close_after = true;
     if (c->close_after)
         sl_hbuf_lit(&hb, "Connection: close\r\n\r\n");

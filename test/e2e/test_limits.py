@@ -79,8 +79,18 @@ class TestRequestLineAndHeaders(LimitsBase):
         self.assertEqual(self.up.count(), 0)
 
     def test_headers_under_limit_ok(self):
-        r, doc = self.gw.echo("/h", headers=[("X-Big", "b" * 3000)])
+        # each line within the line limit (1024 here), 2.7 KB in all
+        r, doc = self.gw.echo("/h", headers=[("X-Big%d" % i, "b" * 900) for i in range(3)])
         self.assertEqual(doc["path"], "/h")
+
+    def test_single_header_line_over_line_limit_400(self):
+        # nginx's large_client_header_buffers: one line must fit one buffer
+        with self.gw.client() as c:
+            r = c.request("GET", "/h", headers=[("X-Big", "b" * 1100)])
+            self.assertError(r, 400, MSG_HEADER_TOO_LARGE)
+            self.assertEqual(r.header("connection"), "close")
+            self.assertClosed(c)
+        self.assertEqual(self.up.count(), 0)
 
 
 class TestDefaultLimits(LimitsBase):
@@ -91,10 +101,20 @@ class TestDefaultLimits(LimitsBase):
         self.assertError(r, 414, MSG_URI_TOO_LONG)
 
     def test_default_header_limit_32k(self):
-        r = self.gw.get("/h", headers=[("X-Big", "b" * 20000)])
+        # lines of 7 KB (each within 8 KiB): 21 KB in all pass, 42 KB do not
+        r = self.gw.get("/h", headers=[("X-Big%d" % i, "b" * 7000) for i in range(3)])
         self.assertEqual(r.status, 200)
-        r = self.gw.get("/h", headers=[("X-Big", "b" * 40000)])
+        r = self.gw.get("/h", headers=[("X-Big%d" % i, "b" * 7000) for i in range(6)])
         self.assertError(r, 400, MSG_HEADER_TOO_LARGE)
+
+    def test_default_single_header_line_limit_8k(self):
+        # nginx: large_client_header_buffers 4 8k, so one 8 KiB+ line is refused whatever
+        # the head's total (found: a 20 KB cookie was accepted)
+        r = self.gw.get("/h", headers=[("Cookie", "c" * 8100)])
+        self.assertEqual(r.status, 200)
+        r = self.gw.get("/h", headers=[("Cookie", "c" * 8200)])
+        self.assertError(r, 400, MSG_HEADER_TOO_LARGE)
+        self.assertEqual(self.up.count(), 1)
 
     def test_body_unlimited_by_default(self):
         body = b"z" * (3 * 1024 * 1024)
