@@ -23,6 +23,7 @@ prefix (a service path such as /srv is allowed in front), so `/srv/status/418` w
   /hangup            closes without answering
   /badchunk          a chunked response whose second chunk size is not hex, then close
   /truncate/<n>      announces 2*n bytes, sends n, closes
+  /sha256            200, JSON {"sha256": hex digest of the request body, "len": its length}
 
 Every request is recorded in `Upstream.requests` (a list of `Req`), so a test can assert what
 reached the upstream, or that nothing did.  Bytes that could not be parsed as a request are kept
@@ -41,7 +42,7 @@ WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
 
 _BEHAVIOUR = re.compile(
     rb"/(status|slow|slowbody|chunked|big|bigchunked|truncate)/(\d+)/?$"
-    rb"|/(close|closeafter|dropafter|headers|ws|103|garbage|hangup|badchunk)/?$")
+    rb"|/(close|closeafter|dropafter|headers|ws|103|garbage|hangup|badchunk|sha256)/?$")
 
 
 def pattern(n):
@@ -120,7 +121,7 @@ class Upstream:
     """A stub upstream server in background threads.  Use as a context manager or call
     start()/stop()."""
 
-    def __init__(self, name="stub"):
+    def __init__(self, name="stub", port=0):
         self.name = name
         self.requests = []
         self.bad = []
@@ -131,7 +132,7 @@ class Upstream:
         self._stopping = False
         self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.bind(("127.0.0.1", port))
         self.lsock.listen(128)
         self.port = self.lsock.getsockname()[1]
         self.address = "127.0.0.1:%d" % self.port
@@ -451,6 +452,11 @@ class Upstream:
                 if not data:
                     return False
                 s.sendall(data)
+        if kind == "sha256":
+            body = json.dumps({"sha256": hashlib.sha256(req.body).hexdigest(),
+                               "len": len(req.body)}).encode()
+            return self._send(s, 200, [("Content-Type", "application/json"),
+                                       ("Content-Length", str(len(body)))], body, req)
         if kind == "103":
             s.sendall(b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
             time.sleep(0.05)

@@ -7,7 +7,10 @@
  * Invariants checked: offsets stay inside the buffer, a built request's normalized path
  * starts with '/', holds no "//", "/./" or "/../" and is no longer than the raw path; its host
  * is lower-case; a body is only delivered for a request that declared one; the parser never
- * reports success past the end of the input.
+ * reports success past the end of the input; a chunked body's size lines stay bounded
+ * (sl_reqparse_chunk_line_ok) however the bytes are split. After an upgrade request the
+ * parser is reset, as the connection does when the upstream does not switch protocols, and
+ * what follows is parsed as requests.
  */
 #undef NDEBUG /* the invariants are checked in every build, the replay ones included */
 #include <assert.h>
@@ -80,12 +83,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             len = size; /* the second read */
         }
         llhttp_errno_t err = sl_reqparse_execute(&p, buf, pos, len - pos);
+        if (in_body && st.req->chunked && !p.has_err) {
+            size_t end = err == HPE_OK ? len : (size_t)(llhttp_get_error_pos(&p.llhttp) - buf);
+            if (!sl_reqparse_chunk_line_ok(&p, end - pos))
+                break; /* 400 and close */
+            assert(p.line_carry <= SL_CHUNK_LINE_MAX);
+        }
         if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
             const char *ep = llhttp_get_error_pos(&p.llhttp);
             assert(ep >= buf + pos && ep <= buf + len);
             pos = (size_t)(ep - buf);
-            if (err == HPE_PAUSED_UPGRADE)
-                break;
+            if (err == HPE_PAUSED_UPGRADE) {
+                /* the upstream did not switch: the next bytes are requests again */
+                if (st.req == NULL)
+                    break;
+                sl_reqparse_reset(&p, &st);
+                st.complete = false;
+                st.body_bytes = 0;
+                st.req = NULL;
+                in_body = false;
+                sl_arena_reset(&arena);
+                continue;
+            }
             llhttp_resume(&p.llhttp);
             if (!in_body && !st.complete) {
                 sl_req_t *req = sl_arena_calloc(&arena, 1, sizeof(*req));

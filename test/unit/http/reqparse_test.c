@@ -1,6 +1,7 @@
 /* Unit tests for http/reqparse.c: heads, Host and target rules, smuggling shapes. */
 #include "http/reqparse.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "test.h"
@@ -126,6 +127,31 @@ static void test_smuggling_shapes(void)
     CHECK(parse("GET / HTTP/1.1\nHost: h\n\n").rc != 0);
     CHECK(parse("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n").rc != 0);
     CHECK(parse("GET / HTTP/1.1\r\nHost : h\r\n\r\n").rc != 0);
+    /* RFC 9112 6.1: Transfer-Encoding in an HTTP/1.0 request */
+    CHECK_EQ_INT(parse("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n").rc,
+                 1 + SL_ERR_BAD_REQUEST);
+    CHECK_EQ_INT(parse("POST / HTTP/1.0\r\nHost: h\r\nConnection: keep-alive\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n").rc,
+                 1 + SL_ERR_BAD_REQUEST);
+    CHECK_EQ_INT(parse("POST / HTTP/1.0\r\nContent-Length: 2\r\n\r\n").rc, 0);
+}
+
+static void test_upgrades(void)
+{
+    result_t r = parse("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                       "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n");
+    CHECK_EQ_INT(r.rc, 0);
+    CHECK(!r.req.upgrade); /* h2c is never switched to through the gateway */
+    r = parse("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
+              "Upgrade: websocket, H2C\r\n\r\n");
+    CHECK(!r.req.upgrade);
+    r = parse("GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n");
+    CHECK(r.req.upgrade);
+    r = parse("GET / HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n");
+    CHECK(!r.req.upgrade); /* Connection does not name it */
+    r = parse("TRACE / HTTP/1.1\r\nHost: h\r\n\r\n");
+    CHECK_EQ_INT(r.rc, 0);
+    CHECK(r.req.is_trace);
 }
 
 static void test_limits(void)
@@ -135,6 +161,62 @@ static void test_limits(void)
     memcpy(line, "GET /", 5);
     strcpy(line + 100, " HTTP/1.1\r\nHost: h\r\n\r\n");
     CHECK_EQ_INT(parse(line).rc, 1 + SL_ERR_URI_TOO_LONG); /* max_request_line is 64 here */
+    /* one header line is held to the same size (nginx's large_client_header_buffers) */
+    char head[512];
+    snprintf(head, sizeof(head), "GET / HTTP/1.1\r\nHost: h\r\nX-Long: %062d\r\n\r\n", 0);
+    CHECK_EQ_INT(parse(head).rc, 1 + SL_ERR_HEADER_TOO_LARGE);
+    snprintf(head, sizeof(head), "GET / HTTP/1.1\r\nHost: h\r\nX-Long: %054d\r\n\r\n", 0);
+    CHECK_EQ_INT(parse(head).rc, 0);
+}
+
+/* Feeds a chunked body in <piece>-byte rounds; returns whether every round passed the
+ * chunk-size line check. */
+static bool chunked_rounds_ok(const char *body, size_t piece)
+{
+    const char *head = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n";
+    size_t hl = strlen(head), bl = strlen(body);
+    char *buf = malloc(hl + bl);
+    memcpy(buf, head, hl);
+    memcpy(buf + hl, body, bl);
+    sl_reqparse_t p;
+    sl_reqparse_init(&p, 8192, NULL);
+    bool ok = true;
+    llhttp_errno_t err = sl_reqparse_execute(&p, buf, 0, hl);
+    if (err == HPE_PAUSED)
+        llhttp_resume(&p.llhttp);
+    for (size_t off = hl; ok && off < hl + bl; off += piece) {
+        size_t n = off + piece > hl + bl ? hl + bl - off : piece;
+        err = sl_reqparse_execute(&p, buf, off, n);
+        if (err != HPE_OK && err != HPE_PAUSED)
+            break;
+        ok = sl_reqparse_chunk_line_ok(&p, n);
+        if (err == HPE_PAUSED)
+            break;
+    }
+    sl_reqparse_free(&p);
+    free(buf);
+    return ok;
+}
+
+static void test_chunk_line_limit(void)
+{
+    static char body[16384];
+    snprintf(body, sizeof(body), "5;a=%03000d\r\nhello\r\n0\r\n\r\n", 0);
+    CHECK(chunked_rounds_ok(body, 100));
+    CHECK(chunked_rounds_ok(body, 16384));
+    snprintf(body, sizeof(body), "5;a=%05000d", 0); /* no end in sight */
+    CHECK(!chunked_rounds_ok(body, 100));
+    CHECK(!chunked_rounds_ok(body, 16384));
+    memset(body, '0', 6000); /* leading zeros llhttp accepts without limit */
+    body[6000] = '\0';
+    CHECK(!chunked_rounds_ok(body, 1000));
+    /* many small chunks: each size line is short */
+    size_t n = 0;
+    for (int i = 0; i < 2000; i++)
+        n += (size_t)snprintf(body + n, sizeof(body) - n, "1\r\nx\r\n");
+    snprintf(body + n, sizeof(body) - n, "0\r\n\r\n");
+    CHECK(chunked_rounds_ok(body, 7));
+    CHECK(chunked_rounds_ok(body, 4096));
 }
 
 int main(void)
@@ -145,7 +227,9 @@ int main(void)
     test_framing();
     test_host_rules();
     test_smuggling_shapes();
+    test_upgrades();
     test_limits();
+    test_chunk_line_limit();
     sl_arena_destroy(&arena);
     TEST_MAIN_END();
 }
