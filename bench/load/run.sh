@@ -24,7 +24,11 @@
 #   --out FILE     also write the report to FILE
 #   --scenarios L  comma-separated subset of: keepalive-50,keepalive-256,close-50 (default: all)
 # Environment: WARMUP (default 2s, wrk run before each measurement), PROXY_CPU (default 0),
-# LOAD_CPU (default 1; upstream and wrk), KEEP_TMP=1 (keep the temp dir with configs and logs).
+# LOAD_CPU (default 1; upstream and wrk), KEEP_TMP=1 (keep the temp dir with configs and logs),
+# CLIENT_KEEPALIVE_REQUESTS (default 1000000: requests a client connection may carry before
+# nginx and sluice close it; 10000 is sluice's and Kong's default, and shows whether the
+# last response before the close says "Connection: close": wrk counts a read error for each
+# connection closed under it otherwise).
 #
 # What runs: an upstream nginx (one worker) returning a fixed ~100-byte JSON body, and wrk, both
 # pinned to LOAD_CPU; the proxy under test (one worker or thread) pinned to PROXY_CPU, started
@@ -48,6 +52,7 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
 PROXY_CPU=${PROXY_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
+CLIENT_KEEPALIVE_REQUESTS=${CLIENT_KEEPALIVE_REQUESTS:-1000000}
 SLUICE=$root/build/sluice
 ONLY=direct,sluice,nginx,haproxy
 OUT=""
@@ -248,12 +253,13 @@ nginx_temp_paths() {   # nginx_temp_paths DIR
 render() {   # render TEMPLATE OUT DIR PORT [KEEPALIVE]: fills in the @...@ placeholders
     local tpl=$1 out=$2 dir=$3 port=$4 keepalive=${5:-0} paths
     paths=$(nginx_temp_paths "$dir")
-    python3 - "$tpl" "$out" "$dir" "$port" "$UPSTREAM_PORT" "$keepalive" "$paths" <<'PY'
+    python3 - "$tpl" "$out" "$dir" "$port" "$UPSTREAM_PORT" "$keepalive" "$paths" \
+        "$CLIENT_KEEPALIVE_REQUESTS" <<'PY'
 import sys
-tpl, out, d, port, up, ka, paths = sys.argv[1:]
+tpl, out, d, port, up, ka, paths, ckr = sys.argv[1:]
 text = open(tpl).read()
 for k, v in (("@DIR@", d), ("@PORT@", port), ("@UPSTREAM_PORT@", up), ("@KEEPALIVE@", ka),
-             ("@TEMP_PATHS@", paths)):
+             ("@TEMP_PATHS@", paths), ("@CLIENT_KEEPALIVE_REQUESTS@", ckr)):
     text = text.replace(k, v)
 import re
 left = re.findall(r"@[A-Z_]+@", text)
@@ -357,7 +363,8 @@ start_target() {   # start_target TARGET CONNS DIR: starts a fresh proxy; sets S
             local alog=off
             case $t in sluice-log|sluice-metrics) alog="$dir/access.log" ;; esac
             start_server "$t" "${PORT[$t]}" "$dir/out.log" "$PROXY_CPU" \
-                env KONG_PROXY_ACCESS_LOG="$alog" SLUICE_KEEPALIVE_REQUESTS=1000000 \
+                env KONG_PROXY_ACCESS_LOG="$alog" \
+                SLUICE_KEEPALIVE_REQUESTS="$CLIENT_KEEPALIVE_REQUESTS" \
                 SLUICE_UPSTREAM_KEEPALIVE_MAX_REQUESTS=1000000 \
                 SLUICE_UPSTREAM_KEEPALIVE_POOL_SIZE="$conns" "$SLUICE" --config "$dir/sluice.yml" \
                 --proxy-listen "127.0.0.1:${PORT[$t]}" \

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -189,7 +190,8 @@ static void on_read_timeout(sl_deadline_t *d)
         sl_conn_send_error(c, SL_ERR_REQUEST_TIMEOUT);
         return;
     }
-    sl_conn_close(c); /* idle keep-alive, or a body stalled after the response began */
+    sl_conn_close(c); /* idle keep-alive, a body stalled after the response began, or the
+                         end of a lingering close */
 }
 
 static void on_write_timeout(sl_deadline_t *d)
@@ -207,8 +209,8 @@ static void arm_read_timer(sl_conn_t *c)
     const sl_settings_t *s = c->w->settings;
     uint32_t ms;
     int phase;
-    if (c->state == SL_CONN_TUNNEL)
-        return; /* the proxy times the tunnel out */
+    if (c->state == SL_CONN_TUNNEL || c->state == SL_CONN_LINGER)
+        return; /* the proxy times the tunnel out; a linger has its own deadline */
     if (c->req == NULL) {
         bool head = (c->rt && c->rt->rp.started) || c->len > c->pos;
         phase = head ? 1 : 0;
@@ -261,6 +263,10 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
          * and its upstream connection closed, not pooled (nginx's "client prematurely
          * closed connection", logged as 499) */
         sl_conn_close(c);
+        return;
+    }
+    if (c->state == SL_CONN_LINGER) {
+        c->len = c->pos = 0; /* dropped */
         return;
     }
     c->len += (size_t)nread;
@@ -1016,6 +1022,22 @@ void sl_conn_tunnel_start(sl_conn_t *c)
     start_reading(c);
 }
 
+/* The lingering close: FIN now, then read and drop until the client closes or SL_LINGER_MS
+ * pass. The connection has no request any more; a drain closes it like an idle one. */
+static void linger_close(sl_conn_t *c)
+{
+    c->state = SL_CONN_LINGER;
+    c->len = c->pos = 0;
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 || shutdown(fd, SHUT_WR) != 0) {
+        sl_conn_close(c);
+        return;
+    }
+    c->timer_phase = -1;
+    sl_deadline_set(&c->read_timer, SL_LINGER_MS, on_read_timeout);
+    start_reading(c);
+}
+
 static void finish_request(sl_conn_t *c, bool close)
 {
     sl_req_t *req = c->req;
@@ -1026,9 +1048,18 @@ static void finish_request(sl_conn_t *c, bool close)
         SL_STAT_DEC(c->w->stats.inflight);
     }
     if (close || c->state == SL_CONN_TUNNEL || sl_conn_last_response(c)) {
+        /* bytes the client sent past this response (pipelined requests, an unread body, a
+         * request refused as malformed) would make close() send a reset that can destroy
+         * the response before the client reads it: shut our side and drain instead */
+        bool linger = c->state != SL_CONN_TUNNEL && !c->body_eof &&
+                      (c->len > c->pos || (req && !req->body_done) ||
+                       (c->rt && c->rt->rp.started));
         c->req = NULL;
         c->requests++;
-        sl_conn_close(c);
+        if (linger)
+            linger_close(c);
+        else
+            sl_conn_close(c);
         return;
     }
     c->req = NULL;
@@ -1059,7 +1090,10 @@ bool sl_conn_last_response(const sl_conn_t *c)
 {
     const sl_req_t *req = c->req;
     return c->close_after || c->body_eof || c->w->draining || (req && !req->keep_alive) ||
-           c->requests + 1 >= c->w->settings->keepalive_requests;
+           c->requests + 1 >= c->w->settings->keepalive_requests ||
+           /* more of the body unread than the connection would read past */
+           (req && !req->body_done && !req->chunked &&
+            req->content_length - req->body_received > SL_DISCARD_MAX);
 }
 
 void sl_conn_response_done(sl_conn_t *c, bool close)

@@ -25,6 +25,9 @@ typedef enum {
     SL_CONN_HEAD = 0,   /* waiting for / parsing a request head */
     SL_CONN_REQUEST,    /* a request is being handled */
     SL_CONN_TUNNEL,     /* upgraded: raw bytes both ways */
+    SL_CONN_LINGER,     /* the last response is out and our side shut: what the client still
+                           sends is read and dropped until it closes (nginx's lingering
+                           close), so that it sees the response and a FIN, not a reset */
 } sl_conn_state_t;
 
 typedef void (*sl_conn_write_cb)(sl_conn_t *c, void *arg);
@@ -32,6 +35,9 @@ typedef void (*sl_conn_write_cb)(sl_conn_t *c, void *arg);
 /* A request body left unread by an early answer is read and dropped up to this many bytes
  * to keep the connection; a longer one closes it. */
 #define SL_DISCARD_MAX (1024 * 1024)
+/* How long a closing connection reads and drops what the client still sends (nginx's
+ * lingering_timeout). */
+#define SL_LINGER_MS 5000
 
 /* What a connection needs only while it has bytes to parse or a request in progress: the
  * request parser, the request arena and the body pieces of a parse round. It is taken from

@@ -344,6 +344,32 @@ class TestLastResponseSaysClose(GatewayTestCase):
                 self.assertEqual(c.read_response().header("connection"), "close")
                 self.assertEqual(c.read_raw(1.0), b"")  # the third is never answered
 
+    def test_early_answer_to_a_big_body_is_not_reset(self):
+        # a 404 for a 4 MiB upload (more than the gateway reads past): the gateway shuts its
+        # side and drains what still comes, so the client reads the answer and then a FIN,
+        # not a reset that would throw the answer away
+        import threading
+        with RawUpstream() as up, Gateway(config(services=[service("s", up.url, [
+                route("r", ["/ok"], strip_path=False)])])) as gw:
+            for _ in range(3):
+                with gw.client(timeout=10) as c:
+                    body = b"x" * (4 << 20)
+                    c.send(b"POST /nowhere HTTP/1.1\r\nHost: a\r\nContent-Length: %d\r\n\r\n"
+                           % len(body))
+
+                    def upload():
+                        try:
+                            c.sock.sendall(body)
+                        except OSError:
+                            pass
+                    t = threading.Thread(target=upload, daemon=True)
+                    t.start()
+                    r = c.read_response()
+                    self.assertEqual(r.status, 404)
+                    self.assertEqual(r.header("connection"), "close")
+                    t.join(timeout=10)
+                    self.assertEqual(c.read_raw(3.0), b"")
+
     def test_drain_response_says_close(self):
         held = []
 
