@@ -125,7 +125,7 @@ void sl_conn_rt_pool_free(sl_worker_t *w)
 static void on_close(uv_handle_t *h)
 {
     sl_conn_t *c = h->data;
-    /* the last of the three handles to close frees the connection */
+    /* the last of the two handles to close frees the connection */
     if (--c->writes_pending > 0)
         return;
     rt_give(c);
@@ -157,10 +157,10 @@ void sl_conn_close(sl_conn_t *c)
     if (c->idle)
         SL_STAT_DEC(w->stats.idle);
     /* pending writes complete with ECANCELED before the close callbacks; reuse the counter
-     * for the three handles */
-    c->writes_pending = 3;
-    sl_deadline_close(&c->read_timer, on_close);
-    sl_deadline_close(&c->write_timer, on_close);
+     * for the two handles */
+    c->writes_pending = 2;
+    c->read_due = c->write_due = 0;
+    sl_deadline_close(&c->timer, on_close);
     uv_close((uv_handle_t *)&c->tcp, on_close);
 }
 
@@ -170,9 +170,37 @@ void sl_conn_close_all(sl_worker_t *w)
         sl_conn_close(w->conns);
 }
 
-static void on_read_timeout(sl_deadline_t *d)
+/* One timer per connection serves both deadlines (it falls due at the earlier one): an idle
+ * connection then holds one uv timer, not two. */
+static void on_timer(sl_deadline_t *d);
+
+static void rearm(sl_conn_t *c)
 {
-    sl_conn_t *c = d->timer.data;
+    uint64_t due = c->read_due;
+    if (c->write_due && (due == 0 || c->write_due < due))
+        due = c->write_due;
+    if (due == 0) {
+        sl_deadline_clear(&c->timer);
+        return;
+    }
+    uint64_t now = uv_now(c->w->loop);
+    sl_deadline_set(&c->timer, due > now ? due - now : 0, on_timer);
+}
+
+static void set_read_deadline(sl_conn_t *c, uint64_t ms)
+{
+    c->read_due = uv_now(c->w->loop) + (ms ? ms : 1);
+    rearm(c);
+}
+
+static void clear_read_deadline(sl_conn_t *c)
+{
+    c->read_due = 0;
+    rearm(c);
+}
+
+static void on_read_timeout(sl_conn_t *c)
+{
     if (c->state == SL_CONN_HEAD && c->rt && c->rt->rp.started && c->req == NULL) {
         /* nginx answers 408 when the head does not arrive in time */
         sl_log(SL_LOG_INFO, "client %s: timed out reading the request head", c->peer_ip);
@@ -194,11 +222,28 @@ static void on_read_timeout(sl_deadline_t *d)
                          end of a lingering close */
 }
 
-static void on_write_timeout(sl_deadline_t *d)
+static void on_write_timeout(sl_conn_t *c)
 {
-    sl_conn_t *c = d->timer.data;
     sl_log(SL_LOG_INFO, "client %s: timed out sending the response", c->peer_ip);
     sl_conn_close(c);
+}
+
+static void on_timer(sl_deadline_t *d)
+{
+    sl_conn_t *c = d->timer.data;
+    uint64_t now = uv_now(c->w->loop);
+    if (c->write_due && now >= c->write_due) {
+        c->write_due = 0;
+        on_write_timeout(c);
+        return;
+    }
+    if (c->read_due && now >= c->read_due) {
+        c->read_due = 0;
+        rearm(c);
+        on_read_timeout(c);
+        return;
+    }
+    rearm(c);
 }
 
 /* nginx semantics: the head must arrive within client_header_timeout in total; a body may
@@ -215,18 +260,18 @@ static void arm_read_timer(sl_conn_t *c)
         bool head = (c->rt && c->rt->rp.started) || c->len > c->pos;
         phase = head ? 1 : 0;
         ms = head ? s->client_header_timeout_ms : s->keepalive_timeout_ms;
-        if (c->timer_phase == phase && sl_deadline_pending(&c->read_timer))
+        if (c->timer_phase == phase && c->read_due)
             return;
     } else if (!c->req->body_done) {
         phase = 2;
         ms = s->client_body_timeout_ms;
     } else {
         c->timer_phase = -1;
-        sl_deadline_clear(&c->read_timer);
+        clear_read_deadline(c);
         return;
     }
     c->timer_phase = phase;
-    sl_deadline_set(&c->read_timer, ms, on_read_timeout);
+    set_read_deadline(c, ms);
 }
 
 static void on_connection_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
@@ -349,8 +394,7 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
         refuse(w, c);
         return;
     }
-    sl_deadline_init(w->loop, &c->read_timer, c);
-    sl_deadline_init(w->loop, &c->write_timer, c);
+    sl_deadline_init(w->loop, &c->timer, c);
     c->local_port = local_port;
     c->serial = SL_STAT_GET(w->stats.accepted) + 1;
 
@@ -407,8 +451,10 @@ static void on_written(sl_write_t *wr, int status)
     if (c->closing)
         return; /* the close already aborted the request */
     c->writes_pending--;
-    if (c->writes_pending == 0)
-        sl_deadline_clear(&c->write_timer);
+    if (c->writes_pending == 0) {
+        c->write_due = 0;
+        rearm(c);
+    }
     if (status < 0) {
         sl_log(SL_LOG_DEBUG, "client %s: write error: %s", c->peer_ip, uv_strerror(status));
         sl_conn_close(c);
@@ -432,8 +478,10 @@ void sl_conn_write(sl_conn_t *c, const uv_buf_t *bufs, unsigned n, sl_conn_write
         for (unsigned i = 0; i < n; i++)
             c->req->bytes_out += bufs[i].len;
     c->writes_pending++;
-    if (c->writes_pending == 1)
-        sl_deadline_set(&c->write_timer, c->w->settings->send_timeout_ms, on_write_timeout);
+    if (c->writes_pending == 1) {
+        c->write_due = uv_now(c->w->loop) + c->w->settings->send_timeout_ms;
+        rearm(c);
+    }
     int rc = sl_write(c->w, (uv_stream_t *)&c->tcp, bufs, n, &cw->wr, on_written);
     if (rc < 0) {
         c->writes_pending--;
@@ -1006,7 +1054,7 @@ void sl_conn_body_consumed(sl_conn_t *c)
 void sl_conn_tunnel_start(sl_conn_t *c)
 {
     c->state = SL_CONN_TUNNEL;
-    sl_deadline_clear(&c->read_timer);
+    clear_read_deadline(c);
     compact(c);
     if (c->len > c->pos) {
         uv_buf_t piece = uv_buf_init(c->buf + c->pos, (unsigned)(c->len - c->pos));
@@ -1034,7 +1082,7 @@ static void linger_close(sl_conn_t *c)
         return;
     }
     c->timer_phase = -1;
-    sl_deadline_set(&c->read_timer, SL_LINGER_MS, on_read_timeout);
+    set_read_deadline(c, SL_LINGER_MS);
     start_reading(c);
 }
 

@@ -56,8 +56,10 @@ struct sl_conn {
     uv_tcp_t tcp;                 /* first: handle callbacks cast back to the conn */
     sl_worker_t *w;
     sl_conn_t *prev, *next;       /* worker's connection list */
-    sl_deadline_t read_timer;     /* header / body / keep-alive idle timeout */
-    sl_deadline_t write_timer;    /* send timeout */
+    sl_deadline_t timer;          /* falls due at the earlier of read_due and write_due */
+    uint64_t read_due;            /* loop ms: header / body / keep-alive idle / linger
+                                     timeout; 0 when none */
+    uint64_t write_due;           /* loop ms: send timeout while writes are pending, or 0 */
     sl_conn_rt_t *rt;             /* request-time state, or NULL while idle */
     sl_conn_state_t state;
 
@@ -73,7 +75,7 @@ struct sl_conn {
                                      (nginx's $connection) */
     uint32_t requests;            /* served on this connection */
     unsigned writes_pending;
-    int8_t timer_phase;           /* what read_timer measures: 0 idle, 1 head, 2 body */
+    int8_t timer_phase;           /* what read_due measures: 0 idle, 1 head, 2 body */
     bool body_wanted;             /* the proxy is ready for body bytes */
     bool body_in_flight;          /* pieces handed to the proxy, not yet written */
     bool body_eof;                /* client closed its side */
