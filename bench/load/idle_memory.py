@@ -54,11 +54,19 @@ def temp_paths(d):
                      for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
 
 
-def wait_port(port, proc, timeout=10):
+def wait_port(port, proc, timeout=10, logs=()):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit("bench: a server exited early (%d)" % proc.returncode)
+            text = ""
+            for path in logs:
+                try:
+                    with open(path) as f:
+                        text += f.read()[-2000:]
+                except OSError:
+                    pass
+            raise SystemExit("bench: %s exited early (%d)\n%s" % (proc.args[0], proc.returncode,
+                                                                   text))
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return
@@ -176,7 +184,7 @@ def main():
                              stdout=open(os.path.join(cwd, "out.log"), "wb"),
                              stderr=subprocess.STDOUT)
         procs.append(p)
-        wait_port(port, p)
+        wait_port(port, p, logs=(os.path.join(cwd, "out.log"), os.path.join(cwd, "error.log")))
         return p
 
     def stop(p):
@@ -215,6 +223,7 @@ def main():
                 else:
                     render(os.path.join(HERE, "nginx-proxy.conf.in"), os.path.join(d, "nginx.conf"),
                            DIR=d, PORT=port, UPSTREAM_PORT=up_port, KEEPALIVE=64,
+                           CLIENT_KEEPALIVE_REQUESTS=1000000,
                            TEMP_PATHS=temp_paths(d))
                     p = start([nginx, "-p", d + "/", "-e", d + "/error.log", "-c",
                                d + "/nginx.conf"], port, d)
