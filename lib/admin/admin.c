@@ -15,6 +15,7 @@
 
 #include "admin/metrics.h"
 #include "admin/render.h"
+#include "config/errtree.h"
 #include "config/load.h"
 #include "core/log.h"
 #include "http/conn.h"
@@ -235,14 +236,6 @@ static const char *config_text(sl_req_t *req, const char *body, size_t len, size
     return body;
 }
 
-static int diag_cmp(const void *x, const void *y)
-{
-    const sl_diag_entry_t *a = x, *b = y;
-    if (a->line != b->line)
-        return a->line < b->line ? -1 : 1;
-    return a->col < b->col ? -1 : a->col > b->col;
-}
-
 static void post_config(sl_req_t *req, const char *body, size_t len)
 {
     const sl_admin_t *a = req->w->handler_ctx;
@@ -264,16 +257,19 @@ static void post_config(sl_req_t *req, const char *body, size_t len)
         return;
     }
     if (cfg == NULL || sl_snapshot_compile(cfg, &snap, &diag) != 0) {
-        /* every problem, with its position; the running config stays */
+        /* Kong's code-14 error (kong/db/errors.lua declarative_config), its `fields` tree
+         * and message, then every problem with its position; the running config stays */
+        sl_diag_sort(&diag); /* file order */
+        cJSON *fields;
+        char *message;
+        sl_errtree_render(&diag, &fields, &message);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "code", 14);
         cJSON_AddStringToObject(o, "name", "invalid declarative configuration");
-        char msg[96];
-        snprintf(msg, sizeof(msg), "declarative config is invalid: %zu error%s",
-                 diag.n + diag.dropped, diag.n + diag.dropped == 1 ? "" : "s");
-        cJSON_AddStringToObject(o, "message", msg);
+        cJSON_AddStringToObject(o, "message", message);
+        cJSON_AddItemToObject(o, "fields", fields);
+        free(message);
         cJSON *errs = cJSON_AddArrayToObject(o, "errors");
-        qsort(diag.v, diag.n, sizeof(diag.v[0]), diag_cmp); /* in file order */
         for (size_t i = 0; i < diag.n; i++) {
             cJSON *e = cJSON_CreateObject();
             cJSON_AddNumberToObject(e, "line", diag.v[i].line);
@@ -281,7 +277,11 @@ static void post_config(sl_req_t *req, const char *body, size_t len)
             cJSON_AddStringToObject(e, "message", diag.v[i].msg);
             cJSON_AddItemToArray(errs, e);
         }
-        sl_log(SL_LOG_ERROR, "POST /config refused: %s; the running configuration stays", msg);
+        size_t total = diag.n + diag.dropped;
+        sl_log(SL_LOG_ERROR,
+               "POST /config refused: %zu error%s in the declarative config; the running "
+               "configuration stays",
+               total, total == 1 ? "" : "s");
         sl_diag_free(&diag);
         reply(req, 400, o);
         return;

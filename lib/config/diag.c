@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/node.h"
 #include "core/xalloc.h"
 
 void sl_diag_init(sl_diag_t *d, const char *file)
@@ -23,10 +24,17 @@ void sl_diag_init(sl_diag_t *d, const char *file)
     }
 }
 
+static void entry_free(sl_diag_entry_t *e)
+{
+    free(e->msg);
+    free((char *)e->about.key);
+    free(e->place);
+}
+
 void sl_diag_free(sl_diag_t *d)
 {
     for (size_t i = 0; i < d->n; i++)
-        free(d->v[i].msg);
+        entry_free(&d->v[i]);
     free(d->v);
     free(d->file);
     memset(d, 0, sizeof(*d));
@@ -68,7 +76,21 @@ static char *escape_controls(char *raw, size_t len)
     return out;
 }
 
-void sl_diag_add(sl_diag_t *d, uint32_t line, uint32_t col, const char *fmt, ...)
+static char *copy_str(const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t len = strlen(s);
+    char *c = sl_xmalloc(len + 1);
+    memcpy(c, s, len + 1);
+    return c;
+}
+
+static void vadd(sl_diag_t *d, uint32_t line, uint32_t col, const sl_diag_about_t *about,
+                 const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+
+static void vadd(sl_diag_t *d, uint32_t line, uint32_t col, const sl_diag_about_t *about,
+                 const char *fmt, va_list ap)
 {
     if (d->n >= SL_DIAG_MAX) {
         /* Find the last-sorting kept entry (the latest one among equals). */
@@ -80,7 +102,7 @@ void sl_diag_add(sl_diag_t *d, uint32_t line, uint32_t col, const char *fmt, ...
         d->dropped++;
         if (pos_cmp(line, col, d->v[worst].line, d->v[worst].col) >= 0)
             return;
-        free(d->v[worst].msg);
+        entry_free(&d->v[worst]);
         memmove(&d->v[worst], &d->v[worst + 1], (d->n - worst - 1) * sizeof(d->v[0]));
         d->n--;
     }
@@ -88,24 +110,65 @@ void sl_diag_add(sl_diag_t *d, uint32_t line, uint32_t col, const char *fmt, ...
         d->cap = d->cap ? d->cap * 2 : 16;
         d->v = sl_xrealloc(d->v, d->cap * sizeof(d->v[0]));
     }
-    va_list ap;
-    va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int len = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
     if (len < 0)
         len = 0;
     char *raw = sl_xmalloc((size_t)len + 1);
-    va_start(ap, fmt);
     vsnprintf(raw, (size_t)len + 1, fmt, ap);
-    va_end(ap);
-    char *msg = escape_controls(raw, (size_t)len);
-    d->v[d->n].line = line;
-    d->v[d->n].col = col;
-    d->v[d->n].msg = msg;
-    d->n++;
+    sl_diag_entry_t *e = &d->v[d->n++];
+    memset(e, 0, sizeof(*e));
+    e->line = line;
+    e->col = col;
+    e->msg = escape_controls(raw, (size_t)len);
+    if (about != NULL) {
+        e->about = *about;
+        e->about.key = copy_str(about->key);
+    }
 }
 
-void sl_diag_print(sl_diag_t *d, FILE *f)
+void sl_diag_add(sl_diag_t *d, uint32_t line, uint32_t col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vadd(d, line, col, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void sl_diag_add_about(sl_diag_t *d, const sl_diag_about_t *about, const char *fmt, ...)
+{
+    const sl_node_t *n = about->node;
+    va_list ap;
+    va_start(ap, fmt);
+    vadd(d, n ? n->line : 1, n ? n->col : 1, about, fmt, ap);
+    va_end(ap);
+}
+
+void sl_diag_add_node(sl_diag_t *d, const sl_node_t *n, const char *fmt, ...)
+{
+    sl_diag_about_t about = {.node = n};
+    va_list ap;
+    va_start(ap, fmt);
+    vadd(d, n ? n->line : 1, n ? n->col : 1, &about, fmt, ap);
+    va_end(ap);
+}
+
+void sl_diag_unknown_field(sl_diag_t *d, const sl_node_t *k, const char *suggestion)
+{
+    /* a null key (`~: 1`) is quoted as written */
+    const char *name = k->str ? k->str : "";
+    int len = (int)(k->len > 128 ? 128 : k->len);
+    sl_diag_about_t about = {.node = k, .text = "unknown field"};
+    if (suggestion != NULL)
+        sl_diag_add_about(d, &about, "unknown field '%.*s' (did you mean '%s'?)", len, name,
+                          suggestion);
+    else
+        sl_diag_add_about(d, &about, "unknown field '%.*s'", len, name);
+}
+
+void sl_diag_sort(sl_diag_t *d)
 {
     /* Insertion sort: stable, and n is at most SL_DIAG_MAX. */
     for (size_t i = 1; i < d->n; i++) {
@@ -117,6 +180,11 @@ void sl_diag_print(sl_diag_t *d, FILE *f)
         }
         d->v[j] = e;
     }
+}
+
+void sl_diag_print(sl_diag_t *d, FILE *f)
+{
+    sl_diag_sort(d);
     const char *file = d->file ? d->file : "<body>";
     for (size_t i = 0; i < d->n; i++) {
         if (d->v[i].line == 0)

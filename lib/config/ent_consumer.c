@@ -124,7 +124,7 @@ static void check_jwt(sl_loader_t *ld, const sl_ent_t *e, const sl_jwt_secret_t 
     }
     const sl_node_t *key_node = sl_node_map_get(e->node, "rsa_public_key");
     if (sl_node_is_null(key_node)) {
-        sl_loader_err(ld, key_node ? key_node : e->node, "required field missing");
+        sl_loader_missing(ld, e->node, "rsa_public_key");
         return;
     }
     if (j->rsa_public_key == NULL)

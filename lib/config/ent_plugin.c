@@ -109,5 +109,17 @@ void sl_ent_plugin_build(sl_loader_t *ld, sl_ent_t *e)
         empty->str = "";
         config = empty;
     }
+    size_t before = ld->diag->n + ld->diag->dropped;
     p->conf = p->desc->parse(config, &ld->cfg->arena, ld->diag);
+    if (ld->diag->n + ld->diag->dropped == before)
+        return;
+    /* What the plugin reported about its config record as a whole (a missing field, a check
+     * across fields) is the plugin's in Kong's tree: its plugin schema holds those checks. */
+    for (size_t i = 0; i < ld->diag->n; i++) {
+        sl_diag_about_t *a = &ld->diag->v[i].about;
+        if (a->node == config) {
+            a->node = e->node;
+            a->config = true;
+        }
+    }
 }

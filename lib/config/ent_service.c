@@ -193,7 +193,7 @@ static const char *address_from_fields(sl_loader_t *ld, sl_ent_t *e, sl_service_
 
     n = sl_node_map_get(e->node, "host");
     if (sl_node_is_null(n)) {
-        sl_loader_err(ld, n ? n : e->node, "required field missing");
+        sl_loader_missing(ld, e->node, "host");
     } else {
         const char *host = sl_schema_string(ld, n);
         if (host != NULL)

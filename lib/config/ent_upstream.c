@@ -163,8 +163,10 @@ static bool streq(const char *a, const char *b)
 static void require_for_mode(sl_loader_t *ld, const sl_ent_t *e, const char *mode_value,
                              const char *mode, const char *field)
 {
-    if (streq(mode_value, mode) && sl_node_is_null(sl_node_map_get(e->node, field)))
-        sl_loader_err(ld, e->node, "required field missing");
+    if (streq(mode_value, mode) && sl_node_is_null(sl_node_map_get(e->node, field))) {
+        sl_diag_about_t about = {.node = e->node, .field = field};
+        sl_loader_err_about(ld, &about, "required field missing");
+    }
 }
 
 static void distinct(sl_loader_t *ld, const sl_ent_t *e, const char *a, const char *b,

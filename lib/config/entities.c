@@ -15,6 +15,7 @@
 #include "config/ent_tls.h"
 #include "config/ent_upstream.h"
 #include "config/schema.h"
+#include "config/suggest.h"
 
 /* Keys of Kong 3.x declarative files that sluice does not implement: refused by name so
  * that nothing is silently ignored. */
@@ -67,7 +68,7 @@ void sl_entities_fk(sl_loader_t *ld, sl_ent_t *e, const char *field, int slot, b
     }
     if (sl_node_is_null(v)) {
         if (required)
-            sl_loader_err(ld, v ? v : e->node, "required field missing");
+            sl_loader_missing(ld, e->node, field);
         return;
     }
     if (sl_node_str(v) == NULL) {
@@ -153,7 +154,7 @@ static void walk_format(sl_loader_t *ld, const sl_node_t *root)
     ld->version = 30;
     const sl_node_t *v = sl_node_map_get(root, "_format_version");
     if (sl_node_is_null(v)) {
-        sl_loader_err(ld, v ? v : root, "required field missing");
+        sl_loader_missing(ld, root, "_format_version");
         return;
     }
     const char *s = sl_node_str(v);
@@ -170,6 +171,21 @@ static void walk_format(sl_loader_t *ld, const sl_node_t *root)
     }
     char buf[128];
     sl_loader_err(ld, v, "%s", sl_schema_one_of_msg(versions, buf, sizeof(buf)));
+}
+
+/* An unknown top-level key, with the nearest key of Kong's declarative schema (meta fields,
+ * then the entity tables) as a suggestion. */
+static void unknown_top(sl_loader_t *ld, const sl_node_t *k)
+{
+    static const char *const meta[] = {"_format_version", "_transform", "_comment", "_ignore",
+                                       NULL};
+    sl_suggest_t s;
+    sl_suggest_init(&s, k->str ? k->str : "", k->len);
+    sl_suggest_offer_all(&s, meta);
+    for (size_t j = 0; j < sizeof(top_entities) / sizeof(top_entities[0]); j++)
+        sl_suggest_offer(&s, top_entities[j].key);
+    sl_suggest_offer_all(&s, unsupported_top);
+    sl_diag_unknown_field(ld->diag, k, sl_suggest_best(&s));
 }
 
 void sl_entities_walk(sl_loader_t *ld, const sl_node_t *root)
@@ -219,6 +235,6 @@ void sl_entities_walk(sl_loader_t *ld, const sl_node_t *root)
             }
         }
         if (!known)
-            sl_loader_err(ld, k, "unknown field");
+            unknown_top(ld, k);
     }
 }

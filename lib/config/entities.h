@@ -24,7 +24,7 @@ sl_ent_t *sl_entities_build(sl_loader_t *ld, sl_ent_kind_t kind, const sl_node_t
 /* Builds the entities listed under key <key> of <parent>'s mapping as children of <kind>. */
 void sl_entities_nested(sl_loader_t *ld, sl_ent_t *parent, const char *key, sl_ent_kind_t kind);
 
-/* Reads the foreign key <field> of <e> into e->fk[<slot>]. Nested entities get their parent
+/* Reads the foreign key <field> (static) of <e> into e->fk[<slot>]. Nested entities get their parent
  * implicitly, so there it must be null ("value must be null", as Kong's nested records
  * say); a flat entity must give a string, and one when <required>. */
 void sl_entities_fk(sl_loader_t *ld, sl_ent_t *e, const char *field, int slot, bool required);

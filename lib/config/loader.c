@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config/entities.h"
+#include "config/errtree.h"
 #include "config/json.h"
 #include "config/refs.h"
 #include "core/errors.h"
@@ -53,14 +54,39 @@ void sl_loader_push(sl_loader_t *ld, sl_ptrvec_t *vec, void *p)
     vec->v[vec->n++] = p;
 }
 
-void sl_loader_err(sl_loader_t *ld, const sl_node_t *n, const char *fmt, ...)
+/* Messages are cut at 1 KiB, whatever they quote from the file. */
+static void vreport(sl_loader_t *ld, const sl_diag_about_t *about, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void vreport(sl_loader_t *ld, const sl_diag_about_t *about, const char *fmt, va_list ap)
 {
     char msg[1024];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    sl_diag_add_about(ld->diag, about, "%s", msg);
+}
+
+void sl_loader_err(sl_loader_t *ld, const sl_node_t *n, const char *fmt, ...)
+{
+    sl_diag_about_t about = {.node = n};
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vreport(ld, &about, fmt, ap);
     va_end(ap);
-    sl_diag_add(ld->diag, n ? n->line : 1, n ? n->col : 1, "%s", msg);
+}
+
+void sl_loader_err_about(sl_loader_t *ld, const sl_diag_about_t *about, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport(ld, about, fmt, ap);
+    va_end(ap);
+}
+
+void sl_loader_missing(sl_loader_t *ld, const sl_node_t *map, const char *field)
+{
+    const sl_node_t *v = sl_node_map_get(map, field);
+    sl_diag_about_t about = {.node = v ? v : map, .field = v ? NULL : field};
+    sl_loader_err_about(ld, &about, "required field missing");
 }
 
 bool sl_loader_failed(const sl_loader_t *ld)
@@ -202,10 +228,13 @@ int sl_loader_load(const char *name, const char *text, size_t len, sl_config_fmt
     } else {
         rc = sl_node_parse(&ld.tmp, text, len, false, diag, &root);
     }
+    bool parsed = rc == 0;
     if (rc == 0)
         rc = run(&ld, root);
     if (rc == 0 && sl_loader_failed(&ld))
         rc = SL_EINVAL;
+    if (rc != 0)
+        sl_errtree_place(diag, root, parsed); /* while the node tree still exists */
     sl_arena_destroy(&ld.tmp);
     if (rc != 0) {
         sl_config_free(cfg);

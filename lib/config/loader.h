@@ -92,9 +92,18 @@ const char *sl_loader_kind_name(sl_ent_kind_t kind);
 /* Adds <p> to <vec> (memory from <ld>'s temporary arena). */
 void sl_loader_push(sl_loader_t *ld, sl_ptrvec_t *vec, void *p);
 
-/* Reports an error at node <n> (1:1 when NULL). */
+/* Reports an error about node <n> (the key, value or mapping at fault), at its position (1:1
+ * when NULL). */
 void sl_loader_err(sl_loader_t *ld, const sl_node_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Reports an error described by <about> (config/diag.h), at the position of about->node. */
+void sl_loader_err_about(sl_loader_t *ld, const sl_diag_about_t *about, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Reports "required field missing" for field <field> (static) of mapping <map>: at its value
+ * when one is written (an explicit null), else at <map>. */
+void sl_loader_missing(sl_loader_t *ld, const sl_node_t *map, const char *field);
 
 /* True if errors were reported since the load began. */
 bool sl_loader_failed(const sl_loader_t *ld);

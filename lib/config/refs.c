@@ -230,12 +230,16 @@ static void make_ids(sl_loader_t *ld)
 
 /* ---- uniqueness ---- */
 
+/* Kong's tree holds a uniqueness error in place of the entity (declarative_config.lua
+ * populate_references: errs[entity][i] = message). */
 static void uniqueness_error(sl_loader_t *ld, sl_ent_t *e, const sl_node_t *at,
                              const char *field, const char *value)
 {
-    sl_loader_err(ld, at, "uniqueness violation: '%s' entity with %s set to '%.200s' already "
-                          "declared",
-                  sl_loader_kind_name(e->kind), field, value);
+    sl_diag_about_t about = {.node = at, .whole = true};
+    sl_loader_err_about(ld, &about,
+                        "uniqueness violation: '%s' entity with %s set to '%.200s' already "
+                        "declared",
+                        sl_loader_kind_name(e->kind), field, value);
     e->dup_reported = true;
 }
 
@@ -297,9 +301,16 @@ static sl_ent_t *target_of(sl_loader_t *ld, const lookup_t *lk, sl_ent_t *e, int
     if (n == NULL)
         return NULL;
     sl_ent_t *t = find(lk, ki->fk_kinds[slot], n->str);
-    if (t == NULL)
-        sl_loader_err(ld, n, "invalid reference '%s: %.200s' (no such entry in '%s')",
-                      ki->fk_names[slot], n->str, sl_loader_kind_name(ki->fk_kinds[slot]));
+    if (t == NULL) {
+        /* Kong lists it under the entity's endpoint key, else its id
+         * (declarative_config.lua validate_references) */
+        const sl_node_t *at;
+        const char *key = endpoint_key(e, &at);
+        sl_diag_about_t about = {.node = n, .key = key ? key : e->id};
+        sl_loader_err_about(ld, &about, "invalid reference '%s: %.200s' (no such entry in '%s')",
+                            ki->fk_names[slot], n->str,
+                            sl_loader_kind_name(ki->fk_kinds[slot]));
+    }
     return t;
 }
 
@@ -499,14 +510,15 @@ static void check_scoped_duplicates(sl_loader_t *ld)
                 at = sl_node_map_get(e->node, "target");
             }
             char *k = sl_arena_strdup(&ld->tmp, key);
+            sl_diag_about_t about = {.node = at ? at : e->node, .whole = true};
             if (!smap_put(&seen, k, e) && !e->dup_reported)
-                sl_loader_err(ld, at ? at : e->node,
-                              "uniqueness violation: '%s' entity with %s set to '%.200s' "
-                              "already declared for this %s",
-                              sl_loader_kind_name(kind), field, value,
-                              kind == SL_ENT_PLUGIN ? "scope"
-                              : kind == SL_ENT_ACL  ? "consumer"
-                                                    : "upstream");
+                sl_loader_err_about(ld, &about,
+                                    "uniqueness violation: '%s' entity with %s set to '%.200s' "
+                                    "already declared for this %s",
+                                    sl_loader_kind_name(kind), field, value,
+                                    kind == SL_ENT_PLUGIN ? "scope"
+                                    : kind == SL_ENT_ACL  ? "consumer"
+                                                          : "upstream");
         }
     }
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "config/check.h"
+#include "config/suggest.h"
 #include "core/errors.h"
 
 static bool is_extra_attribute(const sl_node_t *key)
@@ -392,6 +393,16 @@ static void check_value(sl_loader_t *ld, const sl_field_t *f, const sl_node_t *v
     }
 }
 
+/* "unknown field 'x'", suggesting the nearest field of this record. */
+static void unknown_field(sl_loader_t *ld, const sl_field_t *fields, const sl_node_t *k)
+{
+    sl_suggest_t s;
+    sl_suggest_init(&s, k->str ? k->str : "", k->len);
+    for (const sl_field_t *f = fields; f->name != NULL; f++)
+        sl_suggest_offer(&s, f->name);
+    sl_diag_unknown_field(ld->diag, k, sl_suggest_best(&s));
+}
+
 int sl_schema_check(sl_loader_t *ld, const sl_field_t *fields, const sl_node_t *map, void *obj,
                     unsigned opts)
 {
@@ -410,7 +421,7 @@ int sl_schema_check(sl_loader_t *ld, const sl_field_t *fields, const sl_node_t *
             continue;
         if (k->kind != SL_NODE_SCALAR || sl_schema_field(fields, k->str) == NULL ||
             k->len != strlen(k->str))
-            sl_loader_err(ld, k, "unknown field");
+            unknown_field(ld, fields, k);
     }
     for (const sl_field_t *f = fields; f->name != NULL; f++) {
         if (f->type == SL_FT_CUSTOM)
@@ -418,7 +429,7 @@ int sl_schema_check(sl_loader_t *ld, const sl_field_t *fields, const sl_node_t *
         const sl_node_pair_t *p = sl_node_map_find(map, f->name);
         if (p == NULL || sl_node_is_null(p->value)) {
             if ((f->flags & SL_F_REQUIRED) && (p != NULL || f->def == NULL))
-                sl_loader_err(ld, p ? p->value : map, "required field missing");
+                sl_loader_missing(ld, map, f->name);
             continue;
         }
         check_value(ld, f, p->value, obj);

@@ -25,8 +25,9 @@
 /* The text of mapping key <k>, "" when it is not a scalar (then it is an unknown field). */
 const char *sl_pconf_key(const sl_node_t *k);
 
-/* "unknown field" at key <k>. */
-void sl_pconf_unknown(sl_diag_t *diag, const sl_node_t *k);
+/* "unknown field 'K'" at key <k>, suggesting the nearest of <names> (the record's fields,
+ * NULL-terminated, in schema order) when one is close. */
+void sl_pconf_unknown(sl_diag_t *diag, const sl_node_t *k, const char *const *names);
 
 /* A boolean into *<out> (left alone on error): "expected a boolean". */
 bool sl_pconf_bool(sl_diag_t *diag, const sl_node_t *v, bool *out);

@@ -42,7 +42,7 @@ static const sl_node_t *parse_list(conf_t *c, const sl_node_t *v, sl_arena_t *a,
                                    sl_diag_t *diag)
 {
     if (v->kind != SL_NODE_SEQ) {
-        sl_diag_add(diag, v->line, v->col, "expected an array");
+        sl_diag_add_node(diag, v, "expected an array");
         return NULL;
     }
     if (v->n == 0)
@@ -56,6 +56,12 @@ static const sl_node_t *parse_list(conf_t *c, const sl_node_t *v, sl_arena_t *a,
     }
     return v;
 }
+
+/* The config fields in the order of acl/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "allow", "deny", "hide_groups_header", "always_use_authenticated_groups",
+    "include_consumer_groups", NULL,
+};
 
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
@@ -87,21 +93,21 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             sl_pconf_bool(diag, v, &b);
         } else if (strcmp(key, "include_consumer_groups") == 0) {
             if (sl_pconf_bool(diag, v, &b) && b)
-                sl_diag_add(diag, v->line, v->col,
-                            "include_consumer_groups is not supported by sluice (consumer "
-                            "groups are not loaded)");
+                sl_diag_add_node(diag, v,
+                                 "include_consumer_groups is not supported by sluice (consumer "
+                                 "groups are not loaded)");
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     /* schema.lua entity_checks */
     if (allow && deny)
-        sl_diag_add(diag, deny->line, deny->col,
-                    "only one of these fields must be non-empty: 'config.allow', 'config.deny'");
+        sl_diag_add_node(diag, deny, "only one of these fields must be non-empty: 'config.allow', "
+                                     "'config.deny'");
     else if (!allow && !deny && diag->n + diag->dropped == errors)
-        sl_diag_add(diag, config ? config->line : 0, config ? config->col : 0,
-                    "at least one of these fields must be non-empty: 'config.allow', "
-                    "'config.deny'");
+        sl_diag_add_node(diag, config,
+                         "at least one of these fields must be non-empty: 'config.allow', "
+                         "'config.deny'");
     return diag->n + diag->dropped == errors ? c : NULL;
 }
 

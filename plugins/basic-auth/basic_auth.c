@@ -32,6 +32,11 @@ typedef struct state {
 
 extern const sl_plugin_desc_t sl_plugin_basic_auth;
 
+/* The config fields in the order of basic-auth/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "anonymous", "hide_credentials", "realm", NULL,
+};
+
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
     conf_t *c = sl_arena_calloc(arena, 1, sizeof(*c));
@@ -51,7 +56,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             else if (s != NULL)
                 c->www_auth = sl_arena_printf(arena, "Basic realm=\"%s\"", s);
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     return diag->n + diag->dropped == errors ? c : NULL;

@@ -31,6 +31,11 @@ typedef struct conf {
     bool echo_downstream;
 } conf_t;
 
+/* The config fields in the order of correlation-id/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "header_name", "generator", "echo_downstream", NULL,
+};
+
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
     conf_t *c = sl_arena_calloc(arena, 1, sizeof(*c));
@@ -45,7 +50,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         if (strcmp(key, "header_name") == 0) {
             const char *s = sl_node_str(v);
             if (s == NULL || v->len == 0 || strpbrk(s, " \t\r\n:") != NULL)
-                sl_diag_add(diag, v->line, v->col, "expected a header name");
+                sl_diag_add_node(diag, v, "expected a header name");
             else
                 c->header_name = sl_arena_strndup(arena, s, v->len);
         } else if (strcmp(key, "generator") == 0) {
@@ -57,7 +62,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         } else if (strcmp(key, "echo_downstream") == 0) {
             sl_pconf_bool(diag, v, &c->echo_downstream);
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     return diag->n + diag->dropped == errors ? c : NULL;

@@ -82,12 +82,12 @@ static const char *string_item(const sl_node_t *it, sl_diag_t *diag)
 {
     const char *s = sl_node_str(it);
     if (s == NULL) {
-        sl_diag_add(diag, it->line, it->col, "expected a string");
+        sl_diag_add_node(diag, it, "expected a string");
         return NULL;
     }
     if (it->len == 0 || memchr(s, '\0', it->len) != NULL) {
-        sl_diag_add(diag, it->line, it->col, it->len ? "expected a string without NUL bytes"
-                                                     : "length must be at least 1");
+        sl_diag_add_node(diag, it, it->len ? "expected a string without NUL bytes"
+                                           : "length must be at least 1");
         return NULL;
     }
     return s;
@@ -98,7 +98,7 @@ static const char *joined(const sl_node_t *v, sl_arena_t *arena, sl_diag_t *diag
                           bool methods)
 {
     if (v->kind != SL_NODE_SEQ) {
-        sl_diag_add(diag, v->line, v->col, "expected an array");
+        sl_diag_add_node(diag, v, "expected an array");
         return NULL;
     }
     size_t total = 1;
@@ -118,9 +118,9 @@ static const char *joined(const sl_node_t *v, sl_arena_t *arena, sl_diag_t *diag
             for (size_t m = 0; all_methods[m] && !known; m++)
                 known = strcmp(all_methods[m], s) == 0;
             if (!known) {
-                sl_diag_add(diag, it->line, it->col,
-                            "expected one of: GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS, "
-                            "TRACE, CONNECT");
+                sl_diag_add_node(diag, it,
+                                 "expected one of: GET, HEAD, PUT, PATCH, POST, DELETE, OPTIONS, "
+                                 "TRACE, CONNECT");
                 ok = false;
                 continue;
             }
@@ -137,7 +137,7 @@ static const char *joined(const sl_node_t *v, sl_arena_t *arena, sl_diag_t *diag
 static bool parse_origins(conf_t *c, const sl_node_t *v, sl_arena_t *arena, sl_diag_t *diag)
 {
     if (v->kind != SL_NODE_SEQ) {
-        sl_diag_add(diag, v->line, v->col, "expected an array");
+        sl_diag_add_node(diag, v, "expected an array");
         return false;
     }
     c->origins = sl_arena_calloc(arena, v->n ? v->n : 1, sizeof(*c->origins));
@@ -161,7 +161,7 @@ static bool parse_origins(conf_t *c, const sl_node_t *v, sl_arena_t *arena, sl_d
         /* schema.lua validate_asterisk_or_regex: every other entry must compile */
         pcre2_code *check = compile(s, it->len, arena);
         if (check == NULL) {
-            sl_diag_add(diag, it->line, it->col, "'%.200s' is not a valid regex", s);
+            sl_diag_add_node(diag, it, "'%.200s' is not a valid regex", s);
             ok = false;
             continue;
         }
@@ -180,12 +180,18 @@ static bool parse_origins(conf_t *c, const sl_node_t *v, sl_arena_t *arena, sl_d
         char *pat = sl_arena_printf(arena, "%.*s%s", (int)blen, body, has_end ? "" : "$");
         e->re = compile(pat, strlen(pat), arena);
         if (e->re == NULL) {
-            sl_diag_add(diag, it->line, it->col, "'%.200s' is not a valid regex", s);
+            sl_diag_add_node(diag, it, "'%.200s' is not a valid regex", s);
             ok = false;
         }
     }
     return ok;
 }
+
+/* The config fields in the order of cors/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "origins", "headers", "exposed_headers", "methods", "max_age", "credentials",
+    "private_network", "preflight_continue", "allow_origin_absent", NULL,
+};
 
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
@@ -234,7 +240,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             if (sl_pconf_number(diag, v, -HUGE_VAL, HUGE_VAL, &d))
                 c->max_age = sl_arena_printf(arena, "%.14g", d); /* Lua's tostring */
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     c->allow_all = c->n_origins == 0 || (c->n_origins == 1 && c->origins[0].star);

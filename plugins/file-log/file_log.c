@@ -42,6 +42,11 @@ static bool valid_filename(const char *s, size_t len)
     return len > 0 && strlen(s) == len && strpbrk(s, "*&%`") == NULL;
 }
 
+/* The config fields in the order of file-log/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "path", "reopen", "custom_fields_by_lua", NULL,
+};
+
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
     conf_t *c = sl_arena_calloc(arena, 1, sizeof(*c));
@@ -54,7 +59,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
                 continue; /* reported below as missing */
             const char *s = sl_pconf_string(diag, arena, v);
             if (s != NULL && !valid_filename(s, v->len))
-                sl_diag_add(diag, v->line, v->col, "not a valid filename");
+                sl_diag_add_node(diag, v, "not a valid filename");
             else if (s != NULL)
                 c->path = s;
         } else if (strcmp(key, "reopen") == 0) {
@@ -62,14 +67,14 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
                 sl_pconf_bool(diag, v, &c->reopen);
         } else if (strcmp(key, "custom_fields_by_lua") == 0) {
             if (!sl_node_is_null(v) && !(v->kind == SL_NODE_MAP && v->n == 0))
-                sl_diag_add(diag, v->line, v->col,
-                            "custom_fields_by_lua is not supported by sluice (it runs no Lua)");
+                sl_diag_add_node(diag, v, "custom_fields_by_lua is not supported by sluice (it runs "
+                                          "no Lua)");
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     if (c->path == NULL && diag->n + diag->dropped == errors)
-        sl_diag_add(diag, config->line, config->col, "path: required field missing");
+        sl_diag_add_node(diag, config, "path: required field missing");
     return diag->n + diag->dropped == errors ? c : NULL;
 }
 

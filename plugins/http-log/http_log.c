@@ -35,7 +35,7 @@ typedef struct parse_ctx {
     sl_diag_t *diag;
 } parse_ctx_t;
 
-#define ERR(v, ...) sl_diag_add(pc->diag, (v)->line, (v)->col, __VA_ARGS__)
+#define ERR(v, ...) sl_diag_add_node(pc->diag, (v), __VA_ARGS__)
 
 /* A number of seconds within [<min>, <max>] as milliseconds (rounded). */
 static bool seconds_field(parse_ctx_t *pc, const sl_node_t *v, double min, double max,
@@ -66,6 +66,12 @@ static bool ms_field(parse_ctx_t *pc, const sl_node_t *v, uint32_t *out)
 typedef struct queue_given {
     bool max_batch_size, max_coalescing_delay;
 } queue_given_t;
+
+/* The fields of kong/tools/queue_schema.lua, in its order, for suggestions. */
+static const char *const queue_fields[] = {
+    "max_batch_size", "max_coalescing_delay", "max_entries", "max_bytes", "max_retry_time",
+    "initial_retry_delay", "max_retry_delay", "concurrency_limit", NULL,
+};
 
 /* kong/tools/queue_schema.lua */
 static void parse_queue(parse_ctx_t *pc, const sl_node_t *map, sl_hlq_conf_t *q,
@@ -112,7 +118,7 @@ static void parse_queue(parse_ctx_t *pc, const sl_node_t *map, sl_hlq_conf_t *q,
                 ERR(v, "concurrency_limit -1 is not supported by sluice (one batch in flight "
                        "per queue)");
         } else {
-            sl_pconf_unknown(pc->diag, k);
+            sl_pconf_unknown(pc->diag, k, queue_fields);
         }
     }
 }
@@ -226,6 +232,12 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
+/* The config fields in the order of http-log/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "http_endpoint", "method", "content_type", "timeout", "keepalive", "retry_count", "queue_size",
+    "flush_timeout", "headers", "queue", "custom_fields_by_lua", NULL,
+};
+
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
     parse_ctx_t ctx = {arena, diag}, *pc = &ctx;
@@ -279,7 +291,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             if (!(v->kind == SL_NODE_MAP && v->n == 0))
                 ERR(v, "custom_fields_by_lua is not supported by sluice (it runs no Lua)");
         } else {
-            sl_pconf_unknown(pc->diag, k);
+            sl_pconf_unknown(pc->diag, k, fields);
         }
     }
 

@@ -30,7 +30,7 @@ static bool parse_list(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag, sl_ci
                        size_t *n)
 {
     if (v->kind != SL_NODE_SEQ) {
-        sl_diag_add(diag, v->line, v->col, "expected an array");
+        sl_diag_add_node(diag, v, "expected an array");
         return false;
     }
     sl_cidr_t *list = sl_arena_calloc(a, v->n ? v->n : 1, sizeof(*list));
@@ -39,11 +39,11 @@ static bool parse_list(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag, sl_ci
         const sl_node_t *it = v->items[i];
         const char *s = sl_node_str(it);
         if (s == NULL || it->kind != SL_NODE_SCALAR) {
-            sl_diag_add(diag, it->line, it->col, "expected a string");
+            sl_diag_add_node(diag, it, "expected a string");
             ok = false;
         } else if (sl_cidr_parse(s, it->len, &list[i]) != 0) {
             /* typedefs.ip_or_cidr's message */
-            sl_diag_add(diag, it->line, it->col, "invalid ip or cidr range: '%.100s'", s);
+            sl_diag_add_node(diag, it, "invalid ip or cidr range: '%.100s'", s);
             ok = false;
         }
     }
@@ -51,6 +51,11 @@ static bool parse_list(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag, sl_ci
     *n = v->n;
     return ok;
 }
+
+/* The config fields in the order of ip-restriction/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "allow", "deny", "status", "message", NULL,
+};
 
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
@@ -78,14 +83,14 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             const char *s = sl_pconf_string(diag, arena, v);
             c->message = s ? s : c->message;
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     /* schema.lua: at_least_one_of (an empty array counts as absent) */
     if (c->n_allow == 0 && c->n_deny == 0 && diag->n + diag->dropped == errors)
-        sl_diag_add(diag, config->line, config->col,
-                    "at least one of these fields must be non-empty: 'config.allow', "
-                    "'config.deny'");
+        sl_diag_add_node(diag, config,
+                         "at least one of these fields must be non-empty: 'config.allow', "
+                         "'config.deny'");
     return diag->n + diag->dropped == errors ? c : NULL;
 }
 

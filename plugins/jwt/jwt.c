@@ -59,6 +59,12 @@ static sl_strlist_t one(sl_arena_t *a, const char *s)
     return l;
 }
 
+/* The config fields in the order of jwt/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "uri_param_names", "cookie_names", "key_claim_name", "secret_is_base64", "claims_to_verify",
+    "anonymous", "run_on_preflight", "maximum_expiration", "header_names", "realm", NULL,
+};
+
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
     conf_t *c = sl_arena_calloc(arena, 1, sizeof(*c));
@@ -98,8 +104,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
                             : strcmp(l.v[j], "nbf") == 0 ? CLAIM_NBF
                                                          : 0;
                 if (claim == 0) {
-                    sl_diag_add(diag, v->items[j]->line, v->items[j]->col,
-                                "expected one of: exp, nbf");
+                    sl_diag_add_node(diag, v->items[j], "expected one of: exp, nbf");
                 } else if (c->claims[0] != claim && c->claims[1] != claim) {
                     c->claims[n++] = claim; /* a set: a repeated name counts once */
                 }
@@ -112,15 +117,15 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         } else if (strcmp(key, "realm") == 0) {
             realm = sl_pconf_string(diag, arena, v);
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     /* schema.lua entity check: maximum_expiration > 0 needs exp in claims_to_verify */
     if (c->maximum_expiration > 0 && c->claims[0] != CLAIM_EXP && c->claims[1] != CLAIM_EXP) {
         const sl_node_t *at = claims_node ? claims_node : max_node;
-        sl_diag_add(diag, at->line, at->col,
-                    "failed conditional validation given value of field "
-                    "'config.maximum_expiration': claims_to_verify expected to contain: exp");
+        sl_diag_add_node(diag, at,
+                         "failed conditional validation given value of field "
+                         "'config.maximum_expiration': claims_to_verify expected to contain: exp");
     }
     /* handler.lua: 'Bearer realm="<realm>"' and the same with ' error="invalid_token"' */
     c->www_auth = realm ? sl_arena_printf(arena, "Bearer realm=\"%s\"", realm) : "Bearer";

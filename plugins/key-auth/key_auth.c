@@ -45,11 +45,11 @@ extern const sl_plugin_desc_t sl_plugin_key_auth;
 static void parse_key_names(conf_t *c, const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag)
 {
     if (v->kind != SL_NODE_SEQ) {
-        sl_diag_add(diag, v->line, v->col, "expected an array");
+        sl_diag_add_node(diag, v, "expected an array");
         return;
     }
     if (v->n == 0) {
-        sl_diag_add(diag, v->line, v->col, "length must be at least 1");
+        sl_diag_add_node(diag, v, "length must be at least 1");
         return;
     }
     c->key_names = sl_arena_calloc(a, v->n, sizeof(*c->key_names));
@@ -63,6 +63,12 @@ static void parse_key_names(conf_t *c, const sl_node_t *v, sl_arena_t *a, sl_dia
             c->key_names[c->n_key_names++] = s;
     }
 }
+
+/* The config fields in the order of key-auth/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "key_names", "hide_credentials", "anonymous", "key_in_header", "key_in_query", "key_in_body",
+    "run_on_preflight", "realm", NULL,
+};
 
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
@@ -78,7 +84,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         const char *key = sl_pconf_key(k);
         if (sl_node_is_null(v)) {
             if (strcmp(key, "key_names") == 0)
-                sl_diag_add(diag, v->line, v->col, "required field missing");
+                sl_diag_add_node(diag, v, "required field missing");
             continue; /* an explicit null keeps the default */
         }
         if (strcmp(key, "key_names") == 0) {
@@ -100,7 +106,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             if (realm)
                 c->www_auth = sl_arena_printf(arena, "Key realm=\"%s\"", realm);
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     return diag->n + diag->dropped == errors ? c : NULL;

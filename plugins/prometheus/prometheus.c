@@ -36,6 +36,12 @@ typedef struct conf {
     bool upstream_health_metrics;
 } conf_t;
 
+/* The config fields in the order of prometheus/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "per_consumer", "status_code_metrics", "ai_metrics", "latency_metrics", "bandwidth_metrics",
+    "upstream_health_metrics", "wasm_metrics", NULL,
+};
+
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
     conf_t *c = sl_arena_calloc(arena, 1, sizeof(*c)); /* every field defaults to false */
@@ -59,7 +65,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         else if (strcmp(key, "ai_metrics") == 0 || strcmp(key, "wasm_metrics") == 0)
             refused = true;
         else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
             continue;
         }
         bool b;
@@ -69,8 +75,8 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             /* sluice proxies no AI provider and runs no Proxy-Wasm filter: there would be
              * nothing to count */
             if (b)
-                sl_diag_add(diag, v->line, v->col, "%s is not supported by sluice (it has no %s)",
-                            key, key[0] == 'a' ? "AI plugins" : "Proxy-Wasm filters");
+                sl_diag_add_node(diag, v, "%s is not supported by sluice (it has no %s)", key,
+                                 key[0] == 'a' ? "AI plugins" : "Proxy-Wasm filters");
         } else {
             *field = b;
         }

@@ -24,6 +24,18 @@ typedef struct parse_ctx {
 
 /* One field of the redis settings, from the 3.x `redis:` record (<name>) or the 2.x flat
  * redis_<name> alias. Returns false for a name that is not one. */
+/* The fields of config.redis and of config, in the order of rate-limiting/schema.lua
+ * (unknown-field suggestions; algorithm and burst are sluice's). */
+static const char *const redis_fields[] = {
+    "host", "port", "timeout", "username", "password", "database", "ssl", "ssl_verify",
+    "server_name", NULL,
+};
+static const char *const fields[] = {
+    "second", "minute", "hour", "day", "month", "year", "limit_by", "header_name", "path",
+    "policy", "fault_tolerant", "redis", "hide_client_headers", "error_code", "error_message",
+    "sync_rate", "algorithm", "burst", NULL,
+};
+
 static bool redis_field(parse_ctx_t *p, const char *name, const sl_node_t *k, const sl_node_t *v)
 {
     sl_rl_redis_conf_t *r = &p->c->redis;
@@ -49,8 +61,7 @@ static bool redis_field(parse_ctx_t *p, const char *name, const sl_node_t *k, co
         b = false;
         sl_pconf_bool(p->diag, v, &b);
         if (b)
-            sl_diag_add(p->diag, v->line, v->col,
-                        "TLS to Redis is not supported by sluice yet");
+            sl_diag_add_node(p->diag, v, "TLS to Redis is not supported by sluice yet");
     } else if (strcmp(name, "server_name") == 0) {
         (void)sl_pconf_string(p->diag, p->arena, v); /* only meaningful with ssl, which is refused above */
     } else {
@@ -67,11 +78,11 @@ static void parse_field(parse_ctx_t *p, const char *key, const sl_node_t *k, con
         if (strcmp(key, sl_rl_period_names[i]) == 0) {
             double d;
             if (sl_node_number(v, &d) != 0 || v->kind != SL_NODE_SCALAR) {
-                sl_diag_add(p->diag, v->line, v->col, "expected a number");
+                sl_diag_add_node(p->diag, v, "expected a number");
             } else if (!(d > 0)) {
-                sl_diag_add(p->diag, v->line, v->col, "value must be greater than 0");
+                sl_diag_add_node(p->diag, v, "value must be greater than 0");
             } else if (d > 1e15) {
-                sl_diag_add(p->diag, v->line, v->col, "value is too large");
+                sl_diag_add_node(p->diag, v, "value is too large");
             } else {
                 /* a fractional limit admits as many whole requests as Kong's comparison
                  * (usage < limit) lets through */
@@ -91,7 +102,7 @@ static void parse_field(parse_ctx_t *p, const char *key, const sl_node_t *k, con
     } else if (strcmp(key, "path") == 0) {
         c->path = sl_pconf_string(p->diag, p->arena, v);
         if (c->path && c->path[0] != '/')
-            sl_diag_add(p->diag, v->line, v->col, "should start with: /");
+            sl_diag_add_node(p->diag, v, "should start with: /");
     } else if (strcmp(key, "policy") == 0) {
         /* Kong's DB-less schema offers only these two (cluster needs a database) */
         static const char *const names[] = {"local", "redis", NULL};
@@ -107,7 +118,7 @@ static void parse_field(parse_ctx_t *p, const char *key, const sl_node_t *k, con
     } else if (strcmp(key, "error_code") == 0) {
         if (sl_pconf_int(p->diag, v, 1, 999, &n)) {
             if (n < 100 || n > 599)
-                sl_diag_add(p->diag, v->line, v->col, "value should be between 100 and 599");
+                sl_diag_add_node(p->diag, v, "value should be between 100 and 599");
             else
                 c->error_code = (int)n;
         }
@@ -117,17 +128,16 @@ static void parse_field(parse_ctx_t *p, const char *key, const sl_node_t *k, con
         double d;
         p->sync_node = v;
         if (sl_node_number(v, &d) != 0 || v->kind != SL_NODE_SCALAR)
-            sl_diag_add(p->diag, v->line, v->col, "expected a number");
+            sl_diag_add_node(p->diag, v, "expected a number");
         else if (d == -1)
             c->sync_ms = -1;
         else if (d < 0.02 || d > 86400)
-            sl_diag_add(p->diag, v->line, v->col,
-                        "sync_rate must be greater than 0.02, or -1 to disable");
+            sl_diag_add_node(p->diag, v, "sync_rate must be greater than 0.02, or -1 to disable");
         else
             c->sync_ms = (int64_t)llround(d * 1000);
     } else if (strcmp(key, "redis") == 0) {
         if (v->kind != SL_NODE_MAP) {
-            sl_diag_add(p->diag, v->line, v->col, "expected a record");
+            sl_diag_add_node(p->diag, v, "expected a record");
             return;
         }
         for (size_t i = 0; i < v->n; i++) {
@@ -136,7 +146,7 @@ static void parse_field(parse_ctx_t *p, const char *key, const sl_node_t *k, con
             if (sl_node_is_null(rv))
                 continue;
             if (!redis_field(p, name, rk, rv))
-                sl_pconf_unknown(p->diag, rk);
+                sl_pconf_unknown(p->diag, rk, redis_fields);
         }
     } else if (strncmp(key, "redis_", 6) == 0 && redis_field(p, key + 6, k, v)) {
         /* the 2.x flat names, still accepted by 3.x as aliases of redis.* */
@@ -152,7 +162,7 @@ static void parse_field(parse_ctx_t *p, const char *key, const sl_node_t *k, con
         if (sl_pconf_int(p->diag, v, 0, 1000000000, &n))
             c->burst = n;
     } else {
-        sl_pconf_unknown(p->diag, k);
+        sl_pconf_unknown(p->diag, k, fields);
     }
 }
 
@@ -169,7 +179,6 @@ sl_rl_conf_t *sl_rl_conf_parse(const sl_node_t *config, sl_arena_t *arena, sl_di
     c->redis.timeout_ms = 2000;
     parse_ctx_t p = {.arena = arena, .diag = diag, .c = c};
     size_t errors = diag->n + diag->dropped;
-    uint32_t line = config ? config->line : 0, col = config ? config->col : 0;
     for (size_t i = 0; config && i < config->n; i++) {
         const sl_node_t *k = config->pairs[i].key, *v = config->pairs[i].value;
         const char *key = sl_pconf_key(k);
@@ -185,45 +194,42 @@ sl_rl_conf_t *sl_rl_conf_parse(const sl_node_t *config, sl_arena_t *arena, sl_di
     for (int i = 0; i < SL_RL_N_PERIODS; i++)
         n_limits += c->limit[i] > 0;
     if (n_limits == 0)
-        sl_diag_add(diag, line, col,
-                    "at least one of these fields must be non-empty: 'config.second', "
-                    "'config.minute', 'config.hour', 'config.day', 'config.month', "
-                    "'config.year'");
+        sl_diag_add_node(diag, config,
+                         "at least one of these fields must be non-empty: 'config.second', "
+                         "'config.minute', 'config.hour', 'config.day', 'config.month', "
+                         "'config.year'");
     for (int i = 0; i < SL_RL_N_PERIODS; i++) {
         for (int j = i + 1; c->limit[i] && j < SL_RL_N_PERIODS; j++) {
             if (c->limit[j] && c->limit[j] < c->limit[i]) {
                 const sl_node_t *at = p.limit_node[j];
-                sl_diag_add(diag, at->line, at->col,
-                            "The limit for %s(%.1f) cannot be lower than the limit for %s(%.1f)",
-                            sl_rl_period_names[j], (double)c->limit[j], sl_rl_period_names[i],
-                            (double)c->limit[i]);
+                sl_diag_add_node(
+                    diag, at, "The limit for %s(%.1f) cannot be lower than the limit for %s(%.1f)",
+                    sl_rl_period_names[j], (double)c->limit[j], sl_rl_period_names[i],
+                    (double)c->limit[i]);
             }
         }
     }
     if (c->limit_by == SL_RL_BY_HEADER && c->header_name == NULL)
-        sl_diag_add(diag, line, col, "config.header_name: required field missing");
+        sl_diag_add_node(diag, config, "config.header_name: required field missing");
     if (c->limit_by == SL_RL_BY_PATH && c->path == NULL)
-        sl_diag_add(diag, line, col, "config.path: required field missing");
+        sl_diag_add_node(diag, config, "config.path: required field missing");
     if (c->policy != SL_RL_REDIS && c->sync_ms != -1)
-        sl_diag_add(diag, p.sync_node->line, p.sync_node->col,
-                    "sync_rate can only be used with the redis policy");
+        sl_diag_add_node(diag, p.sync_node, "sync_rate can only be used with the redis policy");
     if (c->policy == SL_RL_REDIS && !p.has_host)
-        sl_diag_add(diag, p.policy_node->line, p.policy_node->col,
-                    "config.redis.host: required field missing");
+        sl_diag_add_node(diag, p.policy_node, "config.redis.host: required field missing");
     if (c->algorithm == SL_RL_TOKEN_BUCKET) {
         if (n_limits != 1)
-            sl_diag_add(diag, p.algorithm_node->line, p.algorithm_node->col,
-                        "token-bucket takes its rate from exactly one of second, minute, "
-                        "hour, day, month, year");
+            sl_diag_add_node(diag, p.algorithm_node,
+                             "token-bucket takes its rate from exactly one of second, minute, "
+                             "hour, day, month, year");
         if (c->policy != SL_RL_LOCAL)
-            sl_diag_add(diag, p.algorithm_node->line, p.algorithm_node->col,
-                        "token-bucket works with the local policy only");
+            sl_diag_add_node(diag, p.algorithm_node,
+                             "token-bucket works with the local policy only");
         for (int i = 0; i < SL_RL_N_PERIODS; i++)
             if (c->limit[i])
                 c->bucket_period = (sl_rl_period_t)i;
     } else if (p.burst_node) {
-        sl_diag_add(diag, p.burst_node->line, p.burst_node->col,
-                    "burst needs algorithm: token-bucket");
+        sl_diag_add_node(diag, p.burst_node, "burst needs algorithm: token-bucket");
     }
     if (c->policy == SL_RL_REDIS && c->redis.host)
         c->redis.id = sl_arena_printf(arena, "%s:%d;%d;%s;%lld", c->redis.host, c->redis.port,

@@ -17,6 +17,11 @@ typedef struct conf {
     bool require_content_length;
 } conf_t;
 
+/* The config fields in the order of request-size-limiting/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "allowed_payload_size", "size_unit", "require_content_length", NULL,
+};
+
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
     conf_t *c = sl_arena_calloc(arena, 1, sizeof(*c));
@@ -30,9 +35,9 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             continue;
         if (strcmp(key, "allowed_payload_size") == 0) {
             if (sl_node_int(v, &size) != 0)
-                sl_diag_add(diag, v->line, v->col, "expected an integer");
+                sl_diag_add_node(diag, v, "expected an integer");
             else if (size < 0 || size > (int64_t)1 << 40)
-                sl_diag_add(diag, v->line, v->col, "value out of range");
+                sl_diag_add_node(diag, v, "value out of range");
         } else if (strcmp(key, "size_unit") == 0) {
             static const char *const units[] = {"megabytes", "kilobytes", "bytes", NULL};
             static const uint64_t unit_bytes[] = {1048576, 1024, 1};
@@ -42,7 +47,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         } else if (strcmp(key, "require_content_length") == 0) {
             sl_pconf_bool(diag, v, &c->require_content_length);
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     c->limit = (uint64_t)size * unit;

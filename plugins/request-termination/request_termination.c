@@ -33,6 +33,11 @@ static const char *default_message(int status)
     }
 }
 
+/* The config fields in the order of request-termination/schema.lua, for suggestions. */
+static const char *const fields[] = {
+    "status_code", "message", "content_type", "body", "echo", "trigger", NULL,
+};
+
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
     conf_t *c = sl_arena_calloc(arena, 1, sizeof(*c));
@@ -63,18 +68,16 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
         } else if (strcmp(key, "echo") == 0) {
             bool echo;
             if (sl_pconf_bool(diag, v, &echo) && echo)
-                sl_diag_add(diag, v->line, v->col, "echo is not supported by sluice yet");
+                sl_diag_add_node(diag, v, "echo is not supported by sluice yet");
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     /* schema.lua entity checks */
     if (message && (body || content_type))
-        sl_diag_add(diag, message->line, message->col,
-                    "message cannot be used with content_type or body");
+        sl_diag_add_node(diag, message, "message cannot be used with content_type or body");
     if (content_type && !body)
-        sl_diag_add(diag, content_type->line, content_type->col,
-                    "content_type requires a body");
+        sl_diag_add_node(diag, content_type, "content_type requires a body");
     return diag->n + diag->dropped == errors ? c : NULL;
 }
 

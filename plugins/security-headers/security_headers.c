@@ -61,18 +61,17 @@ static const char *header_value(const sl_node_t *v, sl_arena_t *a, sl_diag_t *di
 {
     const char *s = sl_node_str(v);
     if (s == NULL) {
-        sl_diag_add(diag, v->line, v->col, "expected a string");
+        sl_diag_add_node(diag, v, "expected a string");
         return NULL;
     }
     if (v->len == 0) {
-        sl_diag_add(diag, v->line, v->col, "length must be at least 1");
+        sl_diag_add_node(diag, v, "length must be at least 1");
         return NULL;
     }
     for (size_t i = 0; i < v->len; i++) {
         unsigned char ch = (unsigned char)s[i];
         if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-            sl_diag_add(diag, v->line, v->col, "expected a header value without control "
-                                               "characters");
+            sl_diag_add_node(diag, v, "expected a header value without control characters");
             return NULL;
         }
     }
@@ -84,10 +83,13 @@ static const char *one_of(const sl_node_t *v, const char *const *values, sl_diag
     int i = sl_pconf_one_of(diag, v, values);
     return i < 0 ? NULL : values[i];
 }
+/* The fields of strict_transport_security in the order they are read, for suggestions. */
+static const char *const hsts_fields[] = {"max_age", "include_subdomains", "preload", NULL};
+
 static const char *parse_hsts(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag)
 {
     if (v->kind != SL_NODE_MAP) {
-        sl_diag_add(diag, v->line, v->col, "expected a record");
+        sl_diag_add_node(diag, v, "expected a record");
         return NULL;
     }
     int64_t max_age = 31536000;
@@ -101,27 +103,32 @@ static const char *parse_hsts(const sl_node_t *v, sl_arena_t *a, sl_diag_t *diag
             continue;
         if (strcmp(key, "max_age") == 0) {
             if (sl_node_int(f, &max_age) != 0 || max_age < 0 || max_age > 0x7fffffff)
-                sl_diag_add(diag, f->line, f->col, "expected an integer between 0 and "
-                                                   "2147483647");
+                sl_diag_add_node(diag, f, "expected an integer between 0 and 2147483647");
         } else if (strcmp(key, "include_subdomains") == 0) {
             sl_pconf_bool(diag, f, &subdomains);
         } else if (strcmp(key, "preload") == 0) {
             preload_node = f;
             sl_pconf_bool(diag, f, &preload);
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, hsts_fields);
         }
     }
     /* browsers' preload lists (hstspreload.org) take only what covers every subdomain for
      * at least a year */
     if (preload && (!subdomains || max_age < 31536000))
-        sl_diag_add(diag, preload_node->line, preload_node->col,
-                    "preload requires include_subdomains and a max_age of at least 31536000");
+        sl_diag_add_node(diag, preload_node,
+                         "preload requires include_subdomains and a max_age of at least 31536000");
     if (diag->n + diag->dropped != errors)
         return NULL;
     return sl_arena_printf(a, "max-age=%lld%s%s", (long long)max_age,
                            subdomains ? "; includeSubDomains" : "", preload ? "; preload" : "");
 }
+
+/* The config fields, in the order they are read, for suggestions. */
+static const char *const fields[] = {
+    "x_frame_options", "x_content_type_options", "referrer_policy", "x_xss_protection",
+    "strict_transport_security", "content_security_policy", "permissions_policy", "override", NULL,
+};
 
 static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
@@ -156,7 +163,7 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             if (!null)
                 sl_pconf_bool(diag, v, &c->override);
         } else {
-            sl_pconf_unknown(diag, k);
+            sl_pconf_unknown(diag, k, fields);
         }
     }
     return diag->n + diag->dropped == errors ? c : NULL;

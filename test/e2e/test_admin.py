@@ -612,11 +612,18 @@ class TestPostConfig(AdminBase):
             doc = self.assertAdmin(r, 400)
             self.assertEqual(doc["code"], 14)
             self.assertEqual(doc["name"], "invalid declarative configuration")
-            self.assertEqual(doc["message"], "declarative config is invalid: 3 errors")
+            self.assertEqual(doc["message"],
+                             'declarative config is invalid: {services={{bogus="unknown field",'
+                             'host="required field missing",port="value should be between 0 '
+                             'and 65535"}}}')
+            self.assertEqual(doc["fields"], {"services": [{
+                "host": "required field missing",
+                "port": "value should be between 0 and 65535",
+                "bogus": "unknown field"}]})
             self.assertEqual(doc["errors"], [
                 {"line": 3, "column": 3, "message": "required field missing"},
                 {"line": 4, "column": 9, "message": "value should be between 0 and 65535"},
-                {"line": 5, "column": 3, "message": "unknown field"},
+                {"line": 5, "column": 3, "message": "unknown field 'bogus'"},
             ])
             self.assertEqual(gw.get("/keep").status, 200)
             self.assertEqual(len(self.get_json(gw, "/routes")["data"]), 2)

@@ -751,7 +751,7 @@ static void test_bad_inputs(void)
     CHECK_YAML_ERRORS("_format_version: \"3.0\"\nservices: {}\nkeys: []\nfoo: 1\n",
                       "t:2:11: expected an array\n"
                       "t:3:1: 'keys' is not supported by sluice\n"
-                      "t:4:1: unknown field\n");
+                      "t:4:1: unknown field 'foo'\n");
     CHECK_YAML_ERRORS("_format_version: \"3.0\"\n"
                       "services:\n"
                       "  - name: a\n"
