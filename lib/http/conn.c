@@ -1112,23 +1112,25 @@ static void finish_request(sl_conn_t *c, bool close)
     }
     c->req = NULL;
     c->requests++;
-    sl_arena_reset(&c->rt->arena);
     c->state = SL_CONN_HEAD;
     c->body_wanted = false;
     c->discarding = false;
     c->buffering = false;
     c->body_read_cb = NULL;
     c->line_done = false;
-    /* a fresh parser for the next head: after an upgrade request that got no 101, llhttp
-     * stays paused in "upgraded" mode and would take what follows for tunnel bytes */
-    sl_reqparse_reset(&c->rt->rp, c);
     compact(c);
     c->line_scan = c->pos;
     if (c->len == 0) {
         /* idle: the buffer and the request-time state go back to the worker's pools until
-         * the next request arrives */
+         * the next request arrives (rt_take gives the next one a fresh parser) */
         set_idle(c, true);
         rt_give(c);
+    } else {
+        /* a pipelined request waits: a fresh parser for its head (after an upgrade request
+         * that got no 101, llhttp stays paused in "upgraded" mode and would take what
+         * follows for tunnel bytes) */
+        sl_arena_reset(&c->rt->arena);
+        sl_reqparse_reset(&c->rt->rp, c);
     }
     arm_read_timer(c);
     process(c);
