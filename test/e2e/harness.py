@@ -638,6 +638,20 @@ class GatewayTestCase(unittest.TestCase):
         self.assertTrue(client.is_closed(timeout), "the gateway kept the connection open")
 
 
+def wait_admin(gw, timeout=5.0):
+    """Waits until gw's admin port accepts (Gateway waits for the proxy port only)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            Client(gw.admin_port, timeout=0.5).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise AssertionError("admin API did not listen on 127.0.0.1:%d within %.0fs; "
+                                     "stderr:\n%s" % (gw.admin_port, timeout, gw.stderr()))
+            time.sleep(0.02)
+
+
 def check_config(doc):
     """Runs `sluice check` on doc (a dict, or YAML text) in a fresh temporary directory;
     returns (exit status, stderr)."""

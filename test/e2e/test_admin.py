@@ -11,7 +11,7 @@ import time
 import unittest
 
 from harness import (CT_JSON, SOURCE_DIR, VERSION, Client, Gateway, GatewayTestCase, config,
-                     route, service, to_yaml)
+                     route, service, to_yaml, wait_admin)
 from upstream import Upstream
 
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -20,7 +20,6 @@ NOT_FOUND = {"message": "Not found"}
 NOT_ALLOWED = {"message": "Method not allowed"}
 COLLECTIONS = ("services", "routes", "upstreams", "consumers", "plugins", "certificates", "snis")
 FULL_YML = os.path.join(SOURCE_DIR, "test", "e2e", "configs", "good", "full.yml")
-ADMIN_WAIT = 5.0
 
 SERVICE_KEYS = {"id", "name", "protocol", "host", "port", "path", "retries", "connect_timeout",
                 "write_timeout", "read_timeout", "enabled", "tls_verify", "tls_verify_depth",
@@ -40,19 +39,6 @@ STATUS_SERVER_KEYS = ("connections_accepted", "connections_active", "connections
                       "connections_reading", "connections_writing", "connections_waiting",
                       "total_requests")
 
-
-def wait_admin(gw, timeout=ADMIN_WAIT):
-    """Waits until the admin port accepts (the harness waits for the proxy port only)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            Client(gw.admin_port, timeout=0.5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise AssertionError("admin API did not listen on 127.0.0.1:%d within %.0fs; "
-                                     "stderr:\n%s" % (gw.admin_port, timeout, gw.stderr()))
-            time.sleep(0.02)
 
 
 def admin(gw, method, path, body=None, headers=()):

@@ -7,25 +7,12 @@ import json
 import time
 import unittest
 
-from harness import (CT_JSON, Client, Gateway, GatewayTestCase, config, route, service,
-                     to_yaml)
-from upstream import Upstream
+from harness import (CT_JSON, Client, Gateway, UpstreamTestCase, config, route, service,
+                     to_yaml, wait_admin)
 
 ADMIN_WAIT = 5.0
 PREFIX = "declarative config is invalid: "
 
-
-def wait_admin(gw, timeout=ADMIN_WAIT):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            Client(gw.admin_port, timeout=0.5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise AssertionError("admin API did not listen on 127.0.0.1:%d; stderr:\n%s"
-                                     % (gw.admin_port, gw.stderr()))
-            time.sleep(0.02)
 
 
 def post_config(gw, body, content_type=None):
@@ -40,14 +27,7 @@ def admin_get(gw, path):
         return c.request("GET", path)
 
 
-class TestInvalidConfigBody(GatewayTestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.up = Upstream().start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.up.stop()
+class TestInvalidConfigBody(UpstreamTestCase):
 
     def running(self):
         return config(services=[service("keep", self.up.url,

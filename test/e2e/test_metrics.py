@@ -10,7 +10,7 @@ import time
 import unittest
 
 from harness import (Client, Gateway, GatewayTestCase, build_request, config, route, service,
-                     to_yaml)
+                     to_yaml, wait_admin)
 from upstream import Upstream
 
 CT_PROM = "text/plain; version=0.0.4; charset=utf-8"
@@ -121,17 +121,6 @@ def samples(fams, family, sample=None):
     return [(dict(ls), v) for name, ls, v in fams.get(family, {"samples": []})["samples"]
             if name == (sample or family)]
 
-
-def wait_admin(gw, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            Client(gw.admin_port, timeout=0.5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise AssertionError("admin API did not listen; stderr:\n%s" % gw.stderr())
-            time.sleep(0.02)
 
 
 def admin(gw, method, path, body=None, headers=()):

@@ -8,7 +8,7 @@ import threading
 import time
 import unittest
 
-from harness import Client, Gateway, GatewayTestCase, config, route, service, to_yaml
+from harness import Client, Gateway, GatewayTestCase, config, route, service, to_yaml, wait_admin
 from upstream import Upstream
 
 
@@ -30,17 +30,6 @@ def under_asan():
     except (OSError, subprocess.SubprocessError):
         return False
 
-
-def wait_admin(gw, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            Client(gw.admin_port, timeout=0.5).close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.02)
 
 
 class TestReloadUnderLoad(GatewayTestCase):

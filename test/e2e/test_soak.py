@@ -20,8 +20,8 @@ import time
 import unittest
 
 from harness import (Client, Closed, Gateway, GatewayTestCase, build_request, chunked, config,
-                     free_port, route, service, to_yaml)
-from test_reload import rss_kib, under_asan, wait_admin
+                     free_port, route, service, to_yaml, wait_admin)
+from test_reload import rss_kib, under_asan
 from upstream import Upstream, pattern
 
 SECONDS = float(os.environ.get("SLUICE_SOAK_SECONDS", "60"))

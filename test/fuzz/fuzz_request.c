@@ -56,6 +56,16 @@ static void check_request(const sl_req_t *req)
     assert(req->http_major == 1);
 }
 
+/* Forgets the request just parsed: the next one on the connection starts. */
+static void next_message(state_t *st, bool *in_body, sl_arena_t *arena)
+{
+    st->complete = false;
+    st->body_bytes = 0;
+    st->req = NULL;
+    *in_body = false;
+    sl_arena_reset(arena);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -98,11 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (st.req == NULL)
                     break;
                 sl_reqparse_reset(&p, &st);
-                st.complete = false;
-                st.body_bytes = 0;
-                st.req = NULL;
-                in_body = false;
-                sl_arena_reset(&arena);
+                next_message(&st, &in_body, &arena);
                 continue;
             }
             llhttp_resume(&p.llhttp);
@@ -120,11 +126,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             assert(st.body_bytes == 0 || st.req->has_body);
             if (!st.req->chunked)
                 assert(st.body_bytes == st.req->content_length);
-            st.complete = false;
-            st.body_bytes = 0;
-            st.req = NULL;
-            in_body = false;
-            sl_arena_reset(&arena);
+            next_message(&st, &in_body, &arena);
             continue;
         }
         if (err != HPE_OK)
