@@ -34,13 +34,6 @@ static void start_reading(sl_conn_t *c);
 static void stop_reading(sl_conn_t *c);
 static void finish_request(sl_conn_t *c, bool close);
 
-uint64_t sl_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- lifecycle ---------------------------------------------------------------------- */
 
 /* Keeps the worker's count of idle keep-alive connections (GET /status "waiting"). */

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "core/cidr.h"
+#include "core/clock.h"
 #include "core/deadline.h"
 #include "core/worker.h"
 #include "http/errors.h"
@@ -148,8 +149,5 @@ void sl_conn_close(sl_conn_t *c);
 
 /* Stops accepting work on every connection of <w> and closes them (shutdown). */
 void sl_conn_close_all(sl_worker_t *w);
-
-/* Microseconds-resolution monotonic clock in nanoseconds. */
-uint64_t sl_now_ns(void);
 
 #endif

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/xalloc.h"
-#include "http/conn.h"
 #include "http/request.h"
 
 #define ALOG_BUF 65536

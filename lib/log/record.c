@@ -13,9 +13,9 @@
 
 #include "admin/render.h"
 #include "config/uuid.h"
+#include "core/addr.h"
 #include "http/conn.h"
 #include "http/request.h"
-#include "proxy/upstream.h"
 
 struct sl_log_entities {
     sl_slice_t *routes;   /* by sl_route_t.rt_index */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/model.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "http/conn.h"
 #include "http/errors.h"

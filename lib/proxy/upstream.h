@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <uv.h>
 
+#include "core/addr.h"
 #include "core/deadline.h"
 #include "core/worker.h"
 #include "core/write.h"
@@ -89,10 +90,5 @@ void sl_upconn_read_stop(sl_upconn_t *u);
 /* Closes <u> (in the pool or not). Its buffer and memory go when libuv is done. */
 void sl_upconn_close(sl_upconn_t *u);
 
-/* Formats <addr> as "ip:port" into <out>. */
-void sl_addr_format(const struct sockaddr_storage *addr, char *out, size_t len);
-/* Writes the numeric address of <sa> (IPv4 or IPv6; "" for another family) into <out>
- * (INET6_ADDRSTRLEN bytes suffice) and returns its port. */
-unsigned sl_addr_ip(const struct sockaddr *sa, char *out, size_t len);
 
 #endif

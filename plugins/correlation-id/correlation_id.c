@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include "config/node.h"
+#include "core/addr.h"
 #include "http/conn.h"
 #include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
-#include "proxy/upstream.h"
 
 typedef enum { GEN_UUID, GEN_UUID_COUNTER, GEN_TRACKER } generator_t;
 

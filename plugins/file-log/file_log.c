@@ -18,9 +18,9 @@
 
 #include "config/node.h"
 #include "config/snapshot.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/xalloc.h"
-#include "http/conn.h"
 #include "log/access.h"
 #include "log/record.h"
 #include "plugin/conf.h"

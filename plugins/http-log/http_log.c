@@ -14,7 +14,7 @@
 
 #include "config/node.h"
 #include "config/snapshot.h"
-#include "http/conn.h"
+#include "core/clock.h"
 #include "log/record.h"
 #include "plugin/chain.h"
 #include "plugin/conf.h"

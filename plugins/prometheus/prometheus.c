@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "config/node.h"
-#include "http/conn.h"
+#include "core/clock.h"
 #include "metrics/scrape.h"
 #include "metrics/store.h"
 #include "plugin/conf.h"

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/addr.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "proxy/dns.h"
-#include "proxy/upstream.h"
 
 /* Kong's scripts: increment, give the window its lifetime if it has none yet, and answer the
  * count before (synchronous) or the new total (batched). */
