@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "core/log.h"
@@ -115,14 +114,23 @@ void sl_conn_rt_pool_free(sl_worker_t *w)
     w->n_conn_rts = 0;
 }
 
-static void on_close(uv_handle_t *h)
+/* The last of the two handles (the transport and the timer) to close frees the connection. */
+static void handle_closed(sl_conn_t *c)
 {
-    sl_conn_t *c = h->data;
-    /* the last of the two handles to close frees the connection */
     if (--c->writes_pending > 0)
         return;
     rt_give(c);
     free(c);
+}
+
+static void on_close(uv_handle_t *h)
+{
+    handle_closed(h->data);
+}
+
+static void on_transport_closed(sl_transport_t *t)
+{
+    handle_closed(t->data);
 }
 
 void sl_conn_close(sl_conn_t *c)
@@ -154,7 +162,7 @@ void sl_conn_close(sl_conn_t *c)
     c->writes_pending = 2;
     c->read_due = c->write_due = 0;
     sl_deadline_close(&c->timer, on_close);
-    uv_close((uv_handle_t *)&c->tcp, on_close);
+    sl_transport_close(&c->tr, on_transport_closed);
 }
 
 void sl_conn_close_all(sl_worker_t *w)
@@ -267,9 +275,9 @@ static void arm_read_timer(sl_conn_t *c)
     set_read_deadline(c, ms);
 }
 
-static void on_connection_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
+static void on_connection_alloc(sl_transport_t *t, uv_buf_t *out)
 {
-    sl_conn_t *c = h->data;
+    sl_conn_t *c = t->data;
     if (c->buf == NULL) {
         c->cap = SL_BUF_SIZE;
         c->buf = sl_bufpool_get(&c->w->bufs, c->cap);
@@ -280,9 +288,9 @@ static void on_connection_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
     *out = uv_buf_init(c->buf + c->len, (unsigned)(c->cap - c->len));
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+static void on_read(sl_transport_t *t, ssize_t nread)
 {
-    sl_conn_t *c = s->data;
+    sl_conn_t *c = t->data;
     if (nread == 0) {
         if (c->req == NULL && c->len == 0 && c->state == SL_CONN_HEAD)
             rt_give(c); /* nothing came after all: stay small while idle */
@@ -330,7 +338,7 @@ static void start_reading(sl_conn_t *c)
         return;
     if (c->buf && c->len == c->cap)
         return;
-    if (uv_read_start((uv_stream_t *)&c->tcp, on_connection_alloc, on_read) == 0)
+    if (sl_transport_read_start(&c->tr, on_connection_alloc, on_read) == 0)
         c->reading = true;
 }
 
@@ -338,7 +346,7 @@ static void stop_reading(sl_conn_t *c)
 {
     if (!c->reading)
         return;
-    uv_read_stop((uv_stream_t *)&c->tcp);
+    sl_transport_read_stop(&c->tr);
     c->reading = false;
 }
 
@@ -368,19 +376,18 @@ static void refuse(sl_worker_t *w, sl_conn_t *c)
     count_refused(w, "worker_connections are not enough");
     c->closing = true;
     c->writes_pending = 1;
-    uv_close((uv_handle_t *)&c->tcp, on_close);
+    sl_transport_close(&c->tr, on_transport_closed);
 }
 
 void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
 {
     sl_conn_t *c = sl_xcalloc(1, sizeof(*c));
     c->w = w;
-    uv_tcp_init(w->loop, &c->tcp);
-    c->tcp.data = c;
-    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0) {
+    sl_tcp_transport_init(&c->tr, w, c);
+    if (sl_transport_accept(&c->tr, listener) != 0) {
         c->closing = true;
         c->writes_pending = 1;
-        uv_close((uv_handle_t *)&c->tcp, on_close);
+        sl_transport_close(&c->tr, on_transport_closed);
         return;
     }
     if (w->max_conns && SL_STAT_GET(w->stats.active) >= w->max_conns) {
@@ -392,8 +399,7 @@ void sl_conn_accept(sl_worker_t *w, uv_stream_t *listener, uint16_t local_port)
     c->serial = SL_STAT_GET(w->stats.accepted) + 1;
 
     struct sockaddr_storage ss;
-    int sl = sizeof(ss);
-    if (uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&ss, &sl) == 0) {
+    if (sl_transport_peer(&c->tr, &ss) == 0) {
         /* the text for logs and headers, the bytes for address matching; an IPv4-mapped
          * IPv6 peer is its IPv4 address in both */
         if (ss.ss_family == AF_INET) {
@@ -475,7 +481,7 @@ void sl_conn_write(sl_conn_t *c, const uv_buf_t *bufs, unsigned n, sl_conn_write
         c->write_due = uv_now(c->w->loop) + c->w->settings->send_timeout_ms;
         rearm(c);
     }
-    int rc = sl_write(c->w, (uv_stream_t *)&c->tcp, bufs, n, &cw->wr, on_written);
+    int rc = sl_transport_write(&c->tr, bufs, n, &cw->wr, on_written);
     if (rc < 0) {
         c->writes_pending--;
         sl_conn_close(c);
@@ -1069,8 +1075,7 @@ static void linger_close(sl_conn_t *c)
 {
     c->state = SL_CONN_LINGER;
     c->len = c->pos = 0;
-    uv_os_fd_t fd;
-    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0 || shutdown(fd, SHUT_WR) != 0) {
+    if (sl_transport_shutdown(&c->tr) != 0) {
         sl_conn_close(c);
         return;
     }

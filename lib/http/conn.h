@@ -21,6 +21,7 @@
 #include "http/handler.h"
 #include "http/reqparse.h"
 #include "http/request.h"
+#include "net/transport.h"
 
 typedef enum {
     SL_CONN_HEAD = 0,   /* waiting for / parsing a request head */
@@ -54,7 +55,7 @@ typedef struct sl_conn_rt {
 } sl_conn_rt_t;
 
 struct sl_conn {
-    uv_tcp_t tcp;                 /* first: handle callbacks cast back to the conn */
+    sl_transport_t tr;            /* the byte stream (tr.data is the conn) */
     sl_worker_t *w;
     sl_conn_t *prev, *next;       /* worker's connection list */
     sl_deadline_t timer;          /* falls due at the earlier of read_due and write_due */

@@ -388,7 +388,8 @@ void sl_log_record(sl_hbuf_t *b, sl_req_t *req, const sl_log_entities_t *ents,
      * name, "kong" in Kong's nginx template */
     sl_hbuf_t url;
     sl_hbuf_init(&url, a, 32 + req->host.len + req->target.len);
-    LIT(&url, "http://");
+    sl_hbuf_str(&url, c ? sl_transport_scheme(&c->tr) : "http");
+    LIT(&url, "://");
     if (req->host.len)
         sl_hbuf_slice(&url, req->host);
     else

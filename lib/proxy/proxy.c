@@ -328,7 +328,7 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
     if (fwd[FWD_PROTO].p)
         sl_hbuf_slice(hb, fwd[FWD_PROTO]);
     else
-        sl_hbuf_lit(hb, "http");
+        sl_hbuf_str(hb, sl_transport_scheme(&c->tr));
     sl_hbuf_lit(hb, "\r\nX-Forwarded-Host: ");
     sl_hbuf_slice(hb, fwd[FWD_HOST].p ? fwd[FWD_HOST] : req->host);
     sl_hbuf_lit(hb, "\r\nX-Forwarded-Port: ");
@@ -1129,7 +1129,7 @@ void sl_proxy_start(sl_req_t *req)
         .path = sl_slice(req->norm_path, req->norm_len),
         .headers = req->headers,
         .n_headers = req->n_headers,
-        .https = false,
+        .https = sl_transport_secure(&req->conn->tr),
     };
     if (!sl_router_match(snap->router, &rr, &req->match)) {
         req->chain = &snap->global_chain;
@@ -1140,7 +1140,7 @@ void sl_proxy_start(sl_req_t *req)
     req->route = route;
     req->chain = &snap->route_chains[route->rt_index];
     /* an https-only route: Kong checks the scheme a trusted proxy forwarded, if any */
-    if (!(route->protocols & SL_PROTO_HTTP) &&
+    if (!(route->protocols & SL_PROTO_HTTP) && !sl_transport_secure(&req->conn->tr) &&
         !(sl_req_peer_trusted(req) &&
           SL_SLICE_EQ_LIT(sl_req_header(req, "x-forwarded-proto"), "https"))) {
         if (route->https_redirect_status_code == 426)

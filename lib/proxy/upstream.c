@@ -124,14 +124,24 @@ sl_upconn_t *sl_pool_take(sl_pool_t *p, const struct sockaddr_storage *addr)
     return u;
 }
 
-static void on_handle_closed(uv_handle_t *h)
+/* The last of the two handles (the transport and the timer) to close frees the connection. */
+static void handle_closed(sl_upconn_t *u)
 {
-    sl_upconn_t *u = h->data;
     if (--u->handles > 0)
         return;
     sl_bufpool_put(&u->w->bufs, u->buf, u->cap);
     sl_hdr_spans_free(&u->spans);
     free(u);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    handle_closed(h->data);
+}
+
+static void on_transport_closed(sl_transport_t *t)
+{
+    handle_closed(t->data);
 }
 
 void sl_upconn_close(sl_upconn_t *u)
@@ -142,7 +152,7 @@ void sl_upconn_close(sl_upconn_t *u)
     pool_unlink(u);
     u->handles = 2;
     sl_deadline_close(&u->timer, on_handle_closed);
-    uv_close((uv_handle_t *)&u->tcp, on_handle_closed);
+    sl_transport_close(&u->tr, on_transport_closed);
 }
 
 static void on_connect_timeout(sl_deadline_t *d)
@@ -156,18 +166,16 @@ static void on_connect_timeout(sl_deadline_t *d)
         cb(u, UV_ETIMEDOUT, u->connect_arg);
 }
 
-static void on_connected(uv_connect_t *req, int status)
+static void on_connected(sl_transport_t *t, int status)
 {
-    sl_upconn_t *u = req->data;
+    sl_upconn_t *u = t->data;
     sl_deadline_clear(&u->timer);
     sl_upconn_connect_cb cb = u->connect_cb;
     u->connect_cb = NULL;
     if (cb == NULL)
         return;
-    if (status == 0) {
+    if (status == 0)
         u->connected = true;
-        uv_tcp_nodelay(&u->tcp, 1);
-    }
     cb(u, status, u->connect_arg);
 }
 
@@ -178,13 +186,12 @@ sl_upconn_t *sl_upconn_connect(sl_worker_t *w, const struct sockaddr_storage *ad
     u->w = w;
     u->addr = *addr;
     sl_hdr_spans_init(&u->spans, SL_MAX_RESP_HEADERS);
-    uv_tcp_init(w->loop, &u->tcp);
+    sl_tcp_transport_init(&u->tr, w, u);
     sl_deadline_init(w->loop, &u->timer, u);
-    u->tcp.data = u;
-    u->connect_req.data = u;
     u->connect_cb = cb;
     u->connect_arg = arg;
-    int rc = uv_tcp_connect(&u->connect_req, &u->tcp, (const struct sockaddr *)addr, on_connected);
+    int rc = sl_transport_connect(&u->tr, &u->connect_req, (const struct sockaddr *)addr,
+                                  on_connected);
     if (rc < 0) {
         /* report asynchronously-shaped: the caller expects the callback */
         u->connect_cb = NULL;
@@ -200,11 +207,10 @@ static void on_idle_timeout(sl_deadline_t *d)
     sl_upconn_close(d->timer.data);
 }
 
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
+static void on_alloc(sl_transport_t *t, uv_buf_t *out)
 {
     static char scratch[64]; /* an idle connection's read only detects data or EOF */
-    sl_upconn_t *u = h->data;
-    (void)hint;
+    sl_upconn_t *u = t->data;
     if (u->owner == NULL) {
         *out = uv_buf_init(scratch, sizeof(scratch));
         return;
@@ -217,10 +223,9 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *out)
     *out = uv_buf_init(u->buf + u->len, (unsigned)(u->cap - u->len));
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
+static void on_read(sl_transport_t *t, ssize_t nread)
 {
-    sl_upconn_t *u = s->data;
-    (void)b;
+    sl_upconn_t *u = t->data;
     if (nread == 0)
         return;
     if (u->owner == NULL) {
@@ -236,7 +241,7 @@ void sl_upconn_read_start(sl_upconn_t *u, void (*cb)(sl_upconn_t *u, ssize_t nre
     u->read_cb = cb;
     if (u->reading || u->closing)
         return;
-    if (uv_read_start((uv_stream_t *)&u->tcp, on_alloc, on_read) == 0)
+    if (sl_transport_read_start(&u->tr, on_alloc, on_read) == 0)
         u->reading = true;
 }
 
@@ -244,7 +249,7 @@ void sl_upconn_read_stop(sl_upconn_t *u)
 {
     if (!u->reading)
         return;
-    uv_read_stop((uv_stream_t *)&u->tcp);
+    sl_transport_read_stop(&u->tr);
     u->reading = false;
 }
 
@@ -306,7 +311,7 @@ int sl_upconn_write(sl_upconn_t *u, const uv_buf_t *bufs, unsigned n,
     slot->busy = true;
     slot->cb = cb;
     slot->wr.data = u;
-    int rc = sl_write(u->w, (uv_stream_t *)&u->tcp, bufs, n, &slot->wr, on_write_done);
+    int rc = sl_transport_write(&u->tr, bufs, n, &slot->wr, on_write_done);
     if (rc < 0)
         slot->busy = false;
     return rc;

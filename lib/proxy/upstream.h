@@ -18,6 +18,7 @@
 #include "core/worker.h"
 #include "core/write.h"
 #include "http/hdrspans.h"
+#include "net/transport.h"
 
 typedef struct sl_upconn sl_upconn_t;
 typedef struct sl_pool_bucket sl_pool_bucket_t;
@@ -25,7 +26,7 @@ typedef struct sl_pool_bucket sl_pool_bucket_t;
 typedef void (*sl_upconn_connect_cb)(sl_upconn_t *u, int status, void *arg);
 
 struct sl_upconn {
-    uv_tcp_t tcp;                  /* first: handle callbacks cast back */
+    sl_transport_t tr;             /* the byte stream (tr.data is the connection) */
     sl_worker_t *w;
     uv_connect_t connect_req;
     sl_deadline_t timer;           /* connect / write / read / idle timeout */

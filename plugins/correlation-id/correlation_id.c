@@ -91,8 +91,7 @@ static void tracker(sl_req_t *req, char *out, size_t cap)
     sl_conn_t *c = req->conn;
     char addr[INET6_ADDRSTRLEN] = "";
     struct sockaddr_storage ss;
-    int len = sizeof(ss);
-    if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&ss, &len) == 0)
+    if (sl_transport_local(&c->tr, &ss) == 0)
         sl_addr_ip((struct sockaddr *)&ss, addr, sizeof(addr));
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
