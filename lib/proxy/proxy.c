@@ -56,6 +56,9 @@ struct sl_proxy {
     llhttp_t rp;
     uint32_t reason_off, reason_len;
     bool got_bytes;            /* any response byte arrived */
+    bool in_head;              /* a response head (interim or final) is being parsed: the
+                                  header spans point into the read buffer, which must not
+                                  move until the head is complete */
     bool head_received;
     bool head_queued;          /* the client head was built and queued in out */
     bool complete;
@@ -430,7 +433,7 @@ static void send_request(sl_proxy_t *p)
     llhttp_init(&p->rp, HTTP_RESPONSE, response_settings());
     p->rp.data = p;
     sl_hdr_spans_reset(&p->up->spans);
-    p->got_bytes = p->head_received = false;
+    p->got_bytes = p->head_received = p->in_head = false;
     p->up_eof = false;
 
     sl_hbuf_t hb;
@@ -637,6 +640,7 @@ static int r_on_message_begin(llhttp_t *rp)
     sl_proxy_t *p = rp->data;
     sl_hdr_spans_reset(&p->up->spans);
     p->reason_len = 0;
+    p->in_head = true;
     return 0;
 }
 
@@ -684,6 +688,7 @@ static int r_on_headers_complete(llhttp_t *rp)
     sl_upconn_t *u = p->up;
     const sl_settings_t *s = p->w->settings;
     int status = rp->status_code;
+    p->in_head = false;
     bool http10 = req->http_minor == 0;
 
     sl_header_t *hs = sl_hdr_spans_headers(&u->spans, u->buf, req->arena);
@@ -905,9 +910,12 @@ static void finish(sl_proxy_t *p)
     sl_conn_response_done(p->conn, p->framing == FR_CLOSE);
 }
 
-static void compact_up(sl_upconn_t *u)
+/* Drops the parsed prefix of the upstream buffer, unless a head is half parsed (its spans
+ * are offsets into the buffer as it is). */
+static void compact_up(sl_proxy_t *p)
 {
-    if (u->pos == 0)
+    sl_upconn_t *u = p->up;
+    if (u->pos == 0 || p->in_head)
         return;
     memmove(u->buf, u->buf + u->pos, u->len - u->pos);
     u->len -= u->pos;
@@ -963,7 +971,7 @@ static void on_client_written(sl_conn_t *c, void *arg)
         sl_conn_tunnel_start(c);
         return;
     }
-    compact_up(p->up);
+    compact_up(p);
     p->n_out = 0;
     arm_up_timer(p); /* waiting on the upstream again */
     parse_response(p);
@@ -1031,7 +1039,7 @@ static void parse_response(sl_proxy_t *p)
         finish(p);
         return;
     }
-    compact_up(u);
+    compact_up(p);
     up_start_reading(p);
 }
 

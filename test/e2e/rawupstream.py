@@ -7,8 +7,8 @@ prove a request never reached the upstream (smuggling) or that a connection was 
 
 Each connection is served by one thread: it reads a request head, then the body framed by
 Content-Length or chunked coding (enough for what the gateway sends), records everything,
-and writes what `respond(head_bytes)` returns (bytes, or None to answer nothing and hold the
-connection open until the peer closes).  `closed_at[i]` is when connection i saw EOF or a
+and writes what `respond(head_bytes)` returns (bytes; a list of byte strings, sent 50 ms
+apart; or None to answer nothing and hold the connection open until the peer closes).  `closed_at[i]` is when connection i saw EOF or a
 reset.  Everything listens on 127.0.0.1 only and every socket has a timeout.
 """
 
@@ -171,7 +171,12 @@ class RawUpstream:
                     while self._recv(s, i):
                         pass
                     return
-                s.sendall(out)
+                if isinstance(out, list):
+                    for piece in out:
+                        s.sendall(piece)
+                        time.sleep(0.05)
+                else:
+                    s.sendall(out)
         except OSError:
             return
         finally:

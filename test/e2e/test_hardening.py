@@ -492,6 +492,38 @@ class TestConnectionCeiling(GatewayTestCase):
             self.assertIn("SLUICE_WORKER_CONNECTIONS", gw.stderr())
 
 
+class TestUpstreamHeadInPieces(GatewayTestCase):
+    """An upstream response head that arrived in several reads: the first part was dropped
+    from the buffer while its header fields still pointed into it, and the client waited
+    forever. Each split point, interim responses included, now gives the same response."""
+
+    HEAD = (b"HTTP/1.1 200 OK\r\nX-First: aaaaaaaaaa\r\nX-Second: bbbbbbbbbb\r\n"
+            b"Content-Length: 5\r\n\r\nhello")
+
+    def check(self, pieces):
+        with RawUpstream(respond=lambda head: list(pieces)) as up, Gateway(config(services=[
+                service("s", up.url, [route("r", ["/"], strip_path=False)])])) as gw:
+            with gw.client(timeout=3) as c:
+                r = c.request("GET", "/x")
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.header("x-first"), "aaaaaaaaaa")
+                self.assertEqual(r.header("x-second"), "bbbbbbbbbb")
+                self.assertEqual(r.body, b"hello")
+                self.assertEqual(c.request("GET", "/again").status, 200)
+
+    def test_split_in_a_header_name(self):
+        i = self.HEAD.index(b"X-Sec") + 5
+        self.check([self.HEAD[:i], self.HEAD[i:]])
+
+    def test_split_in_the_status_line_and_values(self):
+        self.check([self.HEAD[:12], self.HEAD[12:30], self.HEAD[30:50], self.HEAD[50:]])
+
+    def test_small_pieces_with_an_interim_response(self):
+        data = b"HTTP/1.1 103 Early Hints\r\nLink: </a>; rel=preload\r\n\r\n" + self.HEAD
+        # 7-byte reads for the first 140 bytes (the interim response and most of the head)
+        self.check([data[i:i + 7] for i in range(0, 140, 7)] + [data[140:]])
+
+
 class TestTrace(RawBase):
     """Finding 9: TRACE gets 405 as nginx (and so Kong) answers it, before routing."""
 
