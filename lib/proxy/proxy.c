@@ -15,6 +15,7 @@
 #include "http/conn.h"
 #include "http/errors.h"
 #include "http/headers.h"
+#include "http/respparse.h"
 #include "proxy/balancer.h"
 #include "proxy/dns.h"
 #include "proxy/upstream.h"
@@ -53,12 +54,8 @@ struct sl_proxy {
     char req_chunk_hdr[24];
 
     /* response side */
-    llhttp_t rp;
-    uint32_t reason_off, reason_len;
+    sl_respparse_t rp;         /* the upstream's response */
     bool got_bytes;            /* any response byte arrived */
-    bool in_head;              /* a response head (interim or final) is being parsed: the
-                                  header spans point into the read buffer, which must not
-                                  move until the head is complete */
     bool head_received;
     bool head_queued;          /* the client head was built and queued in out */
     bool complete;
@@ -78,7 +75,7 @@ struct sl_proxy {
 static void pick_and_connect(sl_proxy_t *p);
 static void fail(sl_proxy_t *p, sl_err_kind_t kind);
 static void parse_response(sl_proxy_t *p);
-static const llhttp_settings_t *response_settings(void);
+static const sl_respparse_hooks_t response_hooks;
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -430,10 +427,8 @@ static void send_request(sl_proxy_t *p)
     sl_upconn_t *u = p->up;
     u->owner = p;
     u->requests++;
-    llhttp_init(&p->rp, HTTP_RESPONSE, response_settings());
-    p->rp.data = p;
-    sl_hdr_spans_reset(&p->up->spans);
-    p->got_bytes = p->head_received = p->in_head = false;
+    sl_respparse_start(&p->rp, &p->up->spans, &response_hooks, p);
+    p->got_bytes = p->head_received = false;
     p->up_eof = false;
 
     sl_hbuf_t hb;
@@ -626,41 +621,6 @@ void sl_proxy_body(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last)
 
 /* ---- the response ------------------------------------------------------------------- */
 
-static int r_on_status(llhttp_t *rp, const char *at, size_t n)
-{
-    sl_proxy_t *p = rp->data;
-    if (p->reason_len == 0)
-        p->reason_off = (uint32_t)(at - p->up->buf);
-    p->reason_len += (uint32_t)n;
-    return 0;
-}
-
-static int r_on_message_begin(llhttp_t *rp)
-{
-    sl_proxy_t *p = rp->data;
-    sl_hdr_spans_reset(&p->up->spans);
-    p->reason_len = 0;
-    p->in_head = true;
-    return 0;
-}
-
-static int r_on_header_field(llhttp_t *rp, const char *at, size_t n)
-{
-    sl_proxy_t *p = rp->data;
-    if (sl_hdr_spans_name(&p->up->spans, (size_t)(at - p->up->buf), n) != 0) {
-        llhttp_set_error_reason(rp, "too many header fields");
-        return HPE_USER;
-    }
-    return 0;
-}
-
-static int r_on_header_value(llhttp_t *rp, const char *at, size_t n)
-{
-    sl_proxy_t *p = rp->data;
-    sl_hdr_spans_value(&p->up->spans, (size_t)(at - p->up->buf), n);
-    return 0;
-}
-
 static bool skip_response_header(sl_slice_t name, const sl_conn_tokens_t *tok, bool upgrade)
 {
     if (upgrade && SL_SLICE_IEQ_LIT(name, "upgrade"))
@@ -681,23 +641,26 @@ static bool dropped_by_plugin(const sl_req_t *req, sl_slice_t name)
 
 /* Builds the client's response head from the upstream's; returns what llhttp expects from
  * on_headers_complete (0, or 1 for "no body"). */
-static int r_on_headers_complete(llhttp_t *rp)
+static int r_on_headers_complete(sl_respparse_t *rp)
 {
     sl_proxy_t *p = rp->data;
     sl_req_t *req = p->req;
-    sl_upconn_t *u = p->up;
     const sl_settings_t *s = p->w->settings;
-    int status = rp->status_code;
-    p->in_head = false;
+    int status = rp->llhttp.status_code;
     bool http10 = req->http_minor == 0;
 
-    sl_header_t *hs = sl_hdr_spans_headers(&u->spans, u->buf, req->arena);
-    size_t n_hs = u->spans.n;
+    sl_header_t *hs = sl_respparse_headers(rp, req->arena);
+    size_t n_hs = rp->spans->n;
     sl_conn_tokens_t tok;
     sl_conn_tokens_parse(&tok, hs, n_hs);
+    if (status < 100) {
+        /* llhttp takes any three digits; nginx: "upstream sent invalid status" */
+        llhttp_set_error_reason(&rp->llhttp, "invalid status code");
+        return HPE_USER;
+    }
     const char *std_reason = sl_http_reason(status);
-    sl_slice_t reason = p->reason_len ? sl_slice(u->buf + p->reason_off, p->reason_len)
-                                      : sl_slice(std_reason, strlen(std_reason));
+    sl_slice_t reason = rp->reason_len ? sl_respparse_reason(rp)
+                                       : sl_slice(std_reason, strlen(std_reason));
 
     if (status >= 100 && status < 200 && status != 101) {
         /* interim responses go to HTTP/1.1 clients; 100 is ours to send (Expect is answered
@@ -721,7 +684,7 @@ static int r_on_headers_complete(llhttp_t *rp)
     p->head_received = true;
     bool upgrade = status == 101;
     if (upgrade && !req->upgrade) {
-        llhttp_set_error_reason(rp, "101 to a request that asked for no upgrade");
+        llhttp_set_error_reason(&rp->llhttp, "101 to a request that asked for no upgrade");
         return HPE_USER;
     }
     p->upgrade_ok = upgrade;
@@ -735,9 +698,9 @@ static int r_on_headers_complete(llhttp_t *rp)
     bool no_body = req->is_head || status == 204 || status == 304 || upgrade;
     if (no_body)
         p->framing = FR_NONE;
-    else if (rp->flags & F_CHUNKED)
+    else if (rp->llhttp.flags & F_CHUNKED)
         p->framing = http10 ? FR_CLOSE : FR_CHUNKED;
-    else if (rp->flags & F_CONTENT_LENGTH)
+    else if (rp->llhttp.flags & F_CONTENT_LENGTH)
         p->framing = FR_LENGTH;
     else
         p->framing = http10 ? FR_CLOSE : FR_CHUNKED;
@@ -778,7 +741,7 @@ static int r_on_headers_complete(llhttp_t *rp)
         sl_hbuf_str(&hb, sl_worker_date(p->w));
         sl_hbuf_lit(&hb, "\r\n");
     }
-    if (p->framing == FR_CHUNKED || (req->is_head && (rp->flags & F_CHUNKED) && !http10))
+    if (p->framing == FR_CHUNKED || (req->is_head && (rp->llhttp.flags & F_CHUNKED) && !http10))
         sl_hbuf_lit(&hb, "Transfer-Encoding: chunked\r\n");
     if (upgrade)
         sl_hbuf_lit(&hb, "Connection: upgrade\r\n");
@@ -843,7 +806,7 @@ static void close_chunk(sl_proxy_t *p)
     p->chunk_total = 0;
 }
 
-static int r_on_body(llhttp_t *rp, const char *at, size_t n)
+static int r_on_body(sl_respparse_t *rp, const char *at, size_t n)
 {
     sl_proxy_t *p = rp->data;
     if (p->framing == FR_CHUNKED && p->chunk_idx < 0) {
@@ -863,7 +826,7 @@ static int r_on_body(llhttp_t *rp, const char *at, size_t n)
     return 0;
 }
 
-static int r_on_message_complete(llhttp_t *rp)
+static int r_on_message_complete(sl_respparse_t *rp)
 {
     sl_proxy_t *p = rp->data;
     if (!p->head_received)
@@ -880,29 +843,17 @@ static int r_on_message_complete(llhttp_t *rp)
     return HPE_PAUSED;
 }
 
-static const llhttp_settings_t *response_settings(void)
-{
-    static llhttp_settings_t s;
-    static bool init;
-    if (!init) {
-        llhttp_settings_init(&s);
-        s.on_message_begin = r_on_message_begin;
-        s.on_status = r_on_status;
-        s.on_header_field = r_on_header_field;
-        s.on_header_value = r_on_header_value;
-        s.on_headers_complete = r_on_headers_complete;
-        s.on_body = r_on_body;
-        s.on_message_complete = r_on_message_complete;
-        init = true;
-    }
-    return &s;
-}
+static const sl_respparse_hooks_t response_hooks = {
+    .on_head = r_on_headers_complete,
+    .on_body = r_on_body,
+    .on_complete = r_on_message_complete,
+};
 
 static void finish(sl_proxy_t *p)
 {
     sl_req_t *req = p->req;
     sl_upconn_t *u = p->up;
-    bool reusable = u && !p->up_eof && llhttp_should_keep_alive(&p->rp) &&
+    bool reusable = u && !p->up_eof && llhttp_should_keep_alive(&p->rp.llhttp) &&
                     (p->req_body_sent || !req->has_body) && u->pos == u->len &&
                     sl_upconn_writes_pending(u) == 0;
     detach_upstream(p, reusable);
@@ -915,7 +866,7 @@ static void finish(sl_proxy_t *p)
 static void compact_up(sl_proxy_t *p)
 {
     sl_upconn_t *u = p->up;
-    if (u->pos == 0 || p->in_head)
+    if (u->pos == 0 || !sl_respparse_movable(&p->rp))
         return;
     memmove(u->buf, u->buf + u->pos, u->len - u->pos);
     u->len -= u->pos;
@@ -997,12 +948,12 @@ static void parse_response(sl_proxy_t *p)
     if (p->client_write_pending || u == NULL)
         return;
     if (u->pos < u->len) {
-        llhttp_errno_t err = llhttp_execute(&p->rp, u->buf + u->pos, u->len - u->pos);
+        llhttp_errno_t err = sl_respparse_execute(&p->rp, u->buf, u->pos, u->len - u->pos);
         if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
-            u->pos = (size_t)(llhttp_get_error_pos(&p->rp) - u->buf);
+            u->pos = (size_t)(llhttp_get_error_pos(&p->rp.llhttp) - u->buf);
         } else if (err != HPE_OK) {
             sl_log(SL_LOG_ERROR, "upstream %s sent an invalid response: %s (%s)", p->bal->name,
-                   llhttp_errno_name(err), llhttp_get_error_reason(&p->rp));
+                   llhttp_errno_name(err), llhttp_get_error_reason(&p->rp.llhttp));
             fail(p, SL_ERR_UPSTREAM_BAD);
             return;
         } else {
@@ -1011,7 +962,7 @@ static void parse_response(sl_proxy_t *p)
     }
     if (p->up_eof && !p->complete) {
         /* read-until-close bodies end here; anything else was cut short */
-        llhttp_errno_t fe = p->head_received ? llhttp_finish(&p->rp) : HPE_INVALID_EOF_STATE;
+        llhttp_errno_t fe = p->head_received ? llhttp_finish(&p->rp.llhttp) : HPE_INVALID_EOF_STATE;
         if ((fe == HPE_OK || fe == HPE_PAUSED) && p->complete) {
             /* fall through to flush */
         } else {

@@ -524,6 +524,21 @@ class TestUpstreamHeadInPieces(GatewayTestCase):
         self.check([data[i:i + 7] for i in range(0, 140, 7)] + [data[140:]])
 
 
+class TestUpstreamInvalidStatus(GatewayTestCase):
+    """llhttp takes any three digits as a status code: an upstream's "050" was passed to the
+    client as "HTTP/1.1 50". It is a 502, as nginx's "upstream sent invalid status" is.
+    (Found by fuzz_response.)"""
+
+    def test_status_below_100_is_502(self):
+        for status in (b"000", b"050", b"099"):
+            bad = b"HTTP/1.1 " + status + b" Weird\r\nContent-Length: 2\r\n\r\nok"
+            with self.subTest(status=status), RawUpstream(respond=lambda head: bad) as up, \
+                    Gateway(config(services=[service("s", up.url, [route("r", ["/"])])])) as gw:
+                r = gw.get("/x")
+                self.assertEqual(r.status, 502)
+                self.assertNotIn(b"Weird", r.raw_head)
+
+
 class TestTrace(RawBase):
     """Finding 9: TRACE gets 405 as nginx (and so Kong) answers it, before routing."""
 
