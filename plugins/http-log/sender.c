@@ -24,6 +24,7 @@
 
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "net/transport.h"
 #include "proxy/dns.h"
 
 #define IDLE_QUEUE_MS (5 * 60 * 1000) /* an empty queue unused this long is freed */
@@ -31,9 +32,9 @@
 typedef struct queue queue_t;
 
 typedef struct client {
-    uv_tcp_t tcp;
+    sl_transport_t tr;        /* the byte stream (tr.data is the client) */
     uv_connect_t creq;
-    uv_write_t wreq;
+    sl_write_t wreq;
     queue_t *q;               /* NULL once the queue dropped it (it is closing) */
     llhttp_t parser;
     bool connected;
@@ -111,9 +112,9 @@ static uint64_t now_ms(queue_t *q)
 
 /* ---- the connection ---- */
 
-static void on_client_closed(uv_handle_t *h)
+static void on_client_closed(sl_transport_t *t)
 {
-    free(h->data);
+    free(t->data);
 }
 
 static void client_close(queue_t *q)
@@ -123,7 +124,7 @@ static void client_close(queue_t *q)
         return;
     q->cli = NULL;
     cli->q = NULL;
-    uv_close((uv_handle_t *)&cli->tcp, on_client_closed);
+    sl_transport_close(&cli->tr, on_client_closed);
 }
 
 static void fail_attempt(queue_t *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -203,15 +204,15 @@ static const llhttp_settings_t *parser_settings(void)
     return &s;
 }
 
-static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+static void on_alloc(sl_transport_t *t, uv_buf_t *buf)
 {
-    client_t *cli = h->data;
+    client_t *cli = t->data;
     *buf = uv_buf_init(cli->rbuf, sizeof(cli->rbuf));
 }
 
-static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+static void on_read(sl_transport_t *t, ssize_t nread)
 {
-    client_t *cli = s->data;
+    client_t *cli = t->data;
     queue_t *q = cli->q;
     if (q == NULL || nread == 0)
         return;
@@ -229,7 +230,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
                                               : uv_strerror((int)nread));
         return;
     }
-    llhttp_errno_t err = llhttp_execute(&cli->parser, buf->base, (size_t)nread);
+    llhttp_errno_t err = llhttp_execute(&cli->parser, cli->rbuf, (size_t)nread);
     if (cli->done) {
         response_done(q);
     } else if (err != HPE_OK) {
@@ -238,7 +239,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
 }
 
-static void on_written(uv_write_t *wr, int status)
+static void on_written(sl_write_t *wr, int status)
 {
     client_t *cli = wr->data;
     if (cli->q == NULL || status == 0)
@@ -256,16 +257,16 @@ static void write_request(queue_t *q)
     cli->done = false;
     cli->wreq.data = cli;
     uv_buf_t b = uv_buf_init(q->send, (unsigned)q->send_len);
-    int rc = uv_write(&cli->wreq, (uv_stream_t *)&cli->tcp, &b, 1, on_written);
+    int rc = sl_transport_write(&cli->tr, &b, 1, &cli->wreq, on_written);
     if (rc < 0) {
         client_close(q);
         fail_attempt(q, "%s", uv_strerror(rc));
     }
 }
 
-static void on_connect(uv_connect_t *cr, int status)
+static void on_connect(sl_transport_t *t, int status)
 {
-    client_t *cli = cr->data;
+    client_t *cli = t->data;
     queue_t *q = cli->q;
     if (q == NULL)
         return;
@@ -275,20 +276,18 @@ static void on_connect(uv_connect_t *cr, int status)
         return;
     }
     cli->connected = true;
-    uv_read_start((uv_stream_t *)&cli->tcp, on_alloc, on_read);
+    sl_transport_read_start(&cli->tr, on_alloc, on_read);
     write_request(q);
 }
 
 static void connect_to(queue_t *q, const struct sockaddr_storage *addr)
 {
     client_t *cli = sl_xcalloc(1, sizeof(*cli));
-    uv_tcp_init(q->set->w->loop, &cli->tcp);
-    cli->tcp.data = cli;
-    cli->creq.data = cli;
+    sl_tcp_transport_init(&cli->tr, q->set->w, cli);
     cli->q = q;
     q->cli = cli;
-    uv_tcp_nodelay(&cli->tcp, 1);
-    int rc = uv_tcp_connect(&cli->creq, &cli->tcp, (const struct sockaddr *)addr, on_connect);
+    int rc = sl_transport_connect(&cli->tr, &cli->creq, (const struct sockaddr *)addr,
+                                  on_connect);
     if (rc < 0) {
         client_close(q);
         fail_attempt(q, "%s", uv_strerror(rc));
