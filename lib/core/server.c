@@ -113,10 +113,12 @@ static void on_signal(uv_signal_t *h, int signum)
 }
 
 /* Raises the open-file soft limit to the hard limit (nginx's worker_rlimit_nofile, which
- * Kong sets to the same "auto") and returns the resulting limit. */
-static uint64_t raise_nofile(void)
+ * Kong sets to the same "auto") and returns the resulting limit; <raised_from> gets the
+ * limit before, or 0 when it stayed. */
+static uint64_t raise_nofile(uint64_t *raised_from)
 {
     struct rlimit rl;
+    *raised_from = 0;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 1024;
     rlim_t was = rl.rlim_cur;
@@ -125,11 +127,8 @@ static uint64_t raise_nofile(void)
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
             rl.rlim_cur = was;
     }
-    uint64_t n = rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : (uint64_t)rl.rlim_cur;
-    if (rl.rlim_cur != was)
-        sl_log(SL_LOG_NOTICE, "open files limit raised from %llu to %llu",
-               (unsigned long long)was, (unsigned long long)n);
-    return n;
+    *raised_from = rl.rlim_cur != was ? (uint64_t)was : 0;
+    return rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : (uint64_t)rl.rlim_cur;
 }
 
 /* Connections one worker holds at most: the setting, or Kong's "auto" (the open-file
@@ -188,13 +187,18 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
                            &sl_proxy_handler) != 0)
             break;
     bool ok = bound == sv.n_workers;
-    uint64_t nofile = raise_nofile();
+    uint64_t was_nofile;
+    uint64_t nofile = raise_nofile(&was_nofile);
     uint32_t max_conns = worker_conn_limit(s, nofile);
     for (int i = 0; i < bound; i++) {
         sv.workers[i].alog_fd = sv.proxy_log_fd;
         sv.workers[i].max_conns = max_conns;
     }
-    if (ok)
+    if (ok && was_nofile)
+        sl_log(SL_LOG_NOTICE, "open files limit %llu (raised from %llu); at most %u "
+               "connections per worker", (unsigned long long)nofile,
+               (unsigned long long)was_nofile, max_conns);
+    else if (ok)
         sl_log(SL_LOG_NOTICE, "open files limit %llu; at most %u connections per worker",
                (unsigned long long)nofile, max_conns);
     if (ok && s->n_admin) {

@@ -1134,14 +1134,19 @@ static void finish_request(sl_conn_t *c, bool close)
     process(c);
 }
 
+/* The unread rest of <req>'s body is known to be more than the connection reads past. */
+static bool body_past_discard_limit(const sl_req_t *req)
+{
+    return !req->body_done && !req->chunked &&
+           req->content_length - req->body_received > SL_DISCARD_MAX;
+}
+
 bool sl_conn_last_response(const sl_conn_t *c)
 {
     const sl_req_t *req = c->req;
     return c->close_after || c->body_eof || c->w->draining || (req && !req->keep_alive) ||
            c->requests + 1 >= c->w->settings->keepalive_requests ||
-           /* more of the body unread than the connection would read past */
-           (req && !req->body_done && !req->chunked &&
-            req->content_length - req->body_received > SL_DISCARD_MAX);
+           (req && body_past_discard_limit(req));
 }
 
 void sl_conn_response_done(sl_conn_t *c, bool close)
@@ -1150,8 +1155,7 @@ void sl_conn_response_done(sl_conn_t *c, bool close)
         return;
     sl_req_t *req = c->req;
     if (req && !req->body_done && !close && !c->close_after && !c->body_eof &&
-        !c->body_in_flight && req->proxy == NULL &&
-        (req->chunked || req->content_length - req->body_received <= SL_DISCARD_MAX)) {
+        !c->body_in_flight && req->proxy == NULL && !body_past_discard_limit(req)) {
         /* answered before the body was read (a 404, an early upstream reply): read the body
          * and drop it so the connection can serve the next request */
         c->discarding = true;

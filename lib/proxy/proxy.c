@@ -648,16 +648,16 @@ static int r_on_headers_complete(sl_respparse_t *rp)
     const sl_settings_t *s = p->w->settings;
     int status = rp->llhttp.status_code;
     bool http10 = req->http_minor == 0;
-
-    sl_header_t *hs = sl_respparse_headers(rp, req->arena);
-    size_t n_hs = rp->spans->n;
-    sl_conn_tokens_t tok;
-    sl_conn_tokens_parse(&tok, hs, n_hs);
     if (status < 100) {
         /* llhttp takes any three digits; nginx: "upstream sent invalid status" */
         llhttp_set_error_reason(&rp->llhttp, "invalid status code");
         return HPE_USER;
     }
+
+    sl_header_t *hs = sl_respparse_headers(rp, req->arena);
+    size_t n_hs = rp->spans->n;
+    sl_conn_tokens_t tok;
+    sl_conn_tokens_parse(&tok, hs, n_hs);
     const char *std_reason = sl_http_reason(status);
     sl_slice_t reason = rp->reason_len ? sl_respparse_reason(rp)
                                        : sl_slice(std_reason, strlen(std_reason));
