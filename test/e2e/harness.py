@@ -65,12 +65,68 @@ def require_binary():
         raise unittest.SkipTest("sluice binary not found at %s (set SLUICE_BIN)" % SLUICE_BIN)
 
 
+# Ports handed to a process that binds later (the gateway's listeners, a port meant to refuse)
+# come from below the kernel's ephemeral range, so that no outgoing connection of a test running
+# beside this one can take the port between the pick and the bind. A port is reserved for the life
+# of this process by a lock on a file named after it, so two test processes never get the same one.
+_PORT_LOCK_DIR = os.path.join(tempfile.gettempdir(), "sluice-test-ports")
+_PORT_LOW, _PORT_HIGH = 20000, 32000
+_held_ports = {}
+
+
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def _bindable(family, host, port):
+    s = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the gateway's bind does
+        s.bind((host, port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+def _reserve_port(family, host):
+    import fcntl
+    import random
+    os.makedirs(_PORT_LOCK_DIR, exist_ok=True)
+    high = min(_PORT_HIGH, _ephemeral_low() - 1)
+    span = high - _PORT_LOW + 1
+    start = random.randrange(span)
+    for i in range(span):
+        port = _PORT_LOW + (start + i) % span
+        if port in _held_ports:
+            continue
+        fd = os.open(os.path.join(_PORT_LOCK_DIR, str(port)), os.O_CREAT | os.O_RDWR, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        if not _bindable(family, host, port):
+            os.close(fd)
+            continue
+        _held_ports[port] = fd  # released when this process exits
+        return port
+    raise RuntimeError("no free test port in %d-%d" % (_PORT_LOW, high))
+
+
 def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A 127.0.0.1 port nobody listens on, kept for this process alone."""
+    return _reserve_port(socket.AF_INET, "127.0.0.1")
+
+
+def free_port6():
+    """The same on ::1."""
+    return _reserve_port(socket.AF_INET6, "::1")
 
 
 def dead_port():

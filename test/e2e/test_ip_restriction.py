@@ -5,8 +5,8 @@ import http.client
 import socket
 import unittest
 
-from harness import (Gateway, UpstreamTestCase, check_config, config, doc_header, route, service,
-                     to_yaml)
+from harness import (Gateway, UpstreamTestCase, check_config, config, doc_header, free_port6,
+                     route, service, to_yaml)
 
 
 def ipr(**conf):
@@ -27,14 +27,6 @@ def has_ipv6_loopback():
         return True
     except OSError:
         return False
-
-
-def free_port6():
-    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-    s.bind(("::1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class TestIpRestriction(UpstreamTestCase):
