@@ -19,6 +19,7 @@
 #include "config/load.h"
 #include "core/log.h"
 #include "http/conn.h"
+#include "http/hlist.h"
 #include "http/headers.h"
 #include "metrics/prom.h"
 #include "plugin/plugin.h"
@@ -46,6 +47,15 @@ void sl_admin_init(sl_admin_t *a, const sl_settings_t *s, sl_worker_t *workers, 
         strcpy(a->hostname, "localhost");
 }
 
+/* The headers of every admin answer: X-Kong-Admin-Latency, unless turned off. */
+static void admin_headers(sl_req_t *req, sl_hlist_t *hs)
+{
+    sl_hlist_init(hs, req->arena, 1);
+    if (req->w->settings->headers & SL_HDR_ADMIN_LATENCY)
+        sl_hlist_add_u64(hs, SL_SLICE_LIT("X-Kong-Admin-Latency"),
+                         (sl_now_ns() - req->start_ns) / 1000000);
+}
+
 /* Sends <json> (consumed) with <status>. */
 static void reply(sl_req_t *req, int status, cJSON *json)
 {
@@ -54,11 +64,9 @@ static void reply(sl_req_t *req, int status, cJSON *json)
     size_t len = text ? strlen(text) : 0;
     char *body = sl_arena_strndup(req->arena, text ? text : "", len);
     cJSON_free(text);
-    char headers[96] = "";
-    if (req->w->settings->headers & SL_HDR_ADMIN_LATENCY)
-        snprintf(headers, sizeof(headers), "X-Kong-Admin-Latency: %llu\r\n",
-                 (unsigned long long)((sl_now_ns() - req->start_ns) / 1000000));
-    sl_conn_respond(req->conn, status, NULL, "application/json; charset=utf-8", headers, body,
+    sl_hlist_t hs;
+    admin_headers(req, &hs);
+    sl_conn_respond(req->conn, status, NULL, "application/json; charset=utf-8", hs.v, hs.n, body,
                     len);
 }
 
@@ -171,11 +179,9 @@ static void reply_metrics(sl_req_t *req)
     sl_hbuf_t body;
     sl_hbuf_init(&body, req->arena, 16384);
     sl_admin_metrics(a, req->slot->snap, &body, req->arena);
-    char headers[96] = "";
-    if (req->w->settings->headers & SL_HDR_ADMIN_LATENCY)
-        snprintf(headers, sizeof(headers), "X-Kong-Admin-Latency: %llu\r\n",
-                 (unsigned long long)((sl_now_ns() - req->start_ns) / 1000000));
-    sl_conn_respond(req->conn, 200, NULL, SL_PROM_CONTENT_TYPE, headers, body.p, body.len);
+    sl_hlist_t hs;
+    admin_headers(req, &hs);
+    sl_conn_respond(req->conn, 200, NULL, SL_PROM_CONTENT_TYPE, hs.v, hs.n, body.p, body.len);
 }
 
 /* Splits the path into at most 4 segments; returns the count, or -1 if there are more. */
@@ -253,7 +259,7 @@ static void post_config(sl_req_t *req, const char *body, size_t len)
         query_flag(req, "check_hash") && strcmp(cfg->hash, req->slot->snap->cfg->hash) == 0) {
         sl_config_free(cfg);
         sl_diag_free(&diag);
-        sl_conn_respond(req->conn, 304, NULL, NULL, NULL, "", 0);
+        sl_conn_respond(req->conn, 304, NULL, NULL, NULL, 0, "", 0);
         return;
     }
     if (cfg == NULL || sl_snapshot_compile(cfg, &snap, &diag) != 0) {

@@ -18,7 +18,9 @@
 #include "core/write.h"
 #include "log/access.h"
 #include "core/xalloc.h"
+#include "http/h1write.h"
 #include "http/headers.h"
+#include "http/response.h"
 #include "plugin/chain.h"
 #include "plugin/pdk.h"
 #include "router/path.h"
@@ -144,6 +146,7 @@ void sl_conn_close(sl_conn_t *c)
         c->w->handler->abort(req);
         sl_pdk_run_log(req);
         sl_alog_request(&w->alog, req);
+        sl_resp_free(req);
         sl_worker_snap_release(w, req->slot);
         SL_STAT_DEC(w->stats.inflight);
         c->req = NULL;
@@ -574,65 +577,66 @@ static sl_mime_t negotiate(sl_conn_t *c, const sl_err_info_t *info)
     return (sl_mime_t)m;
 }
 
+static void after_response(sl_req_t *req, void *arg)
+{
+    (void)arg;
+    sl_conn_response_done(req->conn, req->conn->close_after);
+}
+
+/* An answer on a connection whose head could not be parsed: no request, no filters, and the
+ * connection closes after it. */
+static void respond_bare(sl_conn_t *c, int status, const char *reason, const char *content_type,
+                         const sl_header_t *headers, size_t n_headers, const char *body,
+                         size_t body_len)
+{
+    sl_arena_t *a = &c->rt->arena;
+    sl_hlist_t l;
+    sl_hlist_init(&l, a, 8 + n_headers);
+    sl_hlist_add(&l, SL_SLICE_LIT("Date"), sl_slice(sl_worker_date(c->w), strlen(sl_worker_date(c->w))));
+    if (content_type)
+        sl_hlist_add(&l, SL_SLICE_LIT("Content-Type"), sl_slice(content_type, strlen(content_type)));
+    sl_hlist_add_u64(&l, SL_SLICE_LIT("Content-Length"), body_len);
+    for (size_t i = 0; i < n_headers; i++)
+        sl_hlist_add(&l, headers[i].name, headers[i].value);
+    if (c->w->settings->headers & SL_HDR_SERVER)
+        sl_hlist_add(&l, SL_SLICE_LIT("Server"), SL_SLICE_LIT(SL_SERVER_TOKEN));
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, a, 256 + body_len);
+    sl_h1_head(&hb, status, sl_slice(reason, reason ? strlen(reason) : 0), &l, SL_FRAME_LENGTH,
+               true);
+    sl_hbuf_append(&hb, body, body_len);
+    uv_buf_t out = uv_buf_init(hb.p, (unsigned)hb.len);
+    c->state = SL_CONN_REQUEST; /* no more parsing on this connection */
+    sl_conn_write(c, &out, 1, after_error_written, NULL);
+}
+
 void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *content_type,
-                     const char *headers, const char *body, size_t body_len)
+                     const sl_header_t *headers, size_t n_headers, const char *body,
+                     size_t body_len)
 {
     sl_req_t *req = c->req;
     if (req == NULL || sl_conn_last_response(c))
         c->close_after = true;
-    bool http10 = req && req->http_major == 1 && req->http_minor == 0;
-    sl_hbuf_t hb;
-    sl_hbuf_init(&hb, &c->rt->arena, 512 + body_len);
-    sl_hbuf_lit(&hb, "HTTP/1.");
-    sl_hbuf_u64(&hb, http10 ? 0 : 1);
-    sl_hbuf_lit(&hb, " ");
-    sl_hbuf_u64(&hb, (uint64_t)status);
-    sl_hbuf_lit(&hb, " ");
-    sl_hbuf_str(&hb, reason ? reason : sl_http_reason(status));
-    sl_hbuf_lit(&hb, "\r\nDate: ");
-    sl_hbuf_str(&hb, sl_worker_date(c->w));
-    sl_hbuf_lit(&hb, "\r\n");
-    if (content_type) {
-        sl_hbuf_lit(&hb, "Content-Type: ");
-        sl_hbuf_str(&hb, content_type);
-        sl_hbuf_lit(&hb, "\r\n");
+    if (req == NULL) {
+        respond_bare(c, status, reason, content_type, headers, n_headers, body, body_len);
+        return;
     }
-    sl_hbuf_lit(&hb, "Content-Length: ");
-    sl_hbuf_u64(&hb, body_len);
-    sl_hbuf_lit(&hb, "\r\n");
-    if (headers)
-        sl_hbuf_str(&hb, headers);
-    if (!headers || !strstr(headers, "Connection: ")) {
-        if (c->close_after)
-            sl_hbuf_lit(&hb, "Connection: close\r\n");
-        else
-            sl_hbuf_lit(&hb, "Connection: keep-alive\r\n");
-    }
+    sl_resp_start(req, status, sl_slice(reason, reason ? strlen(reason) : 0));
+    req->resp.gateway = true;
+    sl_hlist_t *l = sl_resp_headers(req);
+    sl_hlist_add(l, SL_SLICE_LIT("Date"), sl_slice(sl_worker_date(c->w), strlen(sl_worker_date(c->w))));
+    if (content_type)
+        sl_hlist_add(l, SL_SLICE_LIT("Content-Type"), sl_slice(content_type, strlen(content_type)));
+    sl_hlist_add_u64(l, SL_SLICE_LIT("Content-Length"), body_len);
+    for (size_t i = 0; i < n_headers; i++)
+        sl_hlist_add(l, headers[i].name, headers[i].value);
     if (c->w->settings->headers & SL_HDR_SERVER)
-        sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
-    if (req && req->chain && (req->chain->phases & SL_PHASE_HEADER_FILTER)) {
-        req->status = status;
-        sl_pdk_run_header_filter(req);
-    }
-    for (size_t i = 0; req && i < req->n_resp_add; i++)
-        sl_hbuf_header(&hb, req->resp_add[i].name, req->resp_add[i].value);
-    sl_hbuf_lit(&hb, "\r\n");
-    if (req) {
-        req->head_out = hb.len;
-        req->head_sent = sl_slice(hb.p, hb.len); /* the body may move hb, not this copy */
-    }
-    if (!(req && req->is_head))
-        sl_hbuf_append(&hb, body, body_len);
-    if (req) {
-        req->status = status;
-        req->response_started = true;
-        if (req->chain && (req->chain->phases & SL_PHASE_BODY_FILTER))
-            sl_pdk_run_body_filter(req, body, req->is_head ? 0 : body_len, true);
-    }
-    uv_buf_t out = uv_buf_init(hb.p, (unsigned)hb.len);
-    if (c->state == SL_CONN_HEAD && c->req == NULL)
-        c->state = SL_CONN_REQUEST; /* no more parsing on this connection */
-    sl_conn_write(c, &out, 1, after_error_written, NULL);
+        sl_hlist_add(l, SL_SLICE_LIT("Server"), SL_SLICE_LIT(SL_SERVER_TOKEN));
+    sl_resp_head(req, (int64_t)body_len);
+    sl_resp_body(req, body, body_len);
+    sl_resp_end(req);
+    if (!sl_resp_flush(req, after_response, NULL))
+        after_response(req, NULL);
 }
 
 void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
@@ -648,8 +652,8 @@ void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
         rid = rid_buf;
     }
     sl_mime_t m = negotiate(c, info);
-    char body[1024];
-    size_t body_len = sl_err_body(m, info->message, rid, body, sizeof(body));
+    char *body = sl_arena_alloc(&c->rt->arena, 1024);
+    size_t body_len = sl_err_body(m, info->message, rid, body, 1024);
     /* after an unparseable head nothing else on the connection can be trusted; an unread
      * body is read and dropped after the response (see sl_conn_response_done), as nginx does */
     if (kind == SL_ERR_BAD_REQUEST || kind == SL_ERR_HEADER_TOO_LARGE ||
@@ -658,22 +662,24 @@ void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
         kind == SL_ERR_EXPECTATION_FAILED)
         c->close_after = true;
 
-    sl_hbuf_t hb;
-    sl_hbuf_init(&hb, &c->rt->arena, 256);
-    if (kind == SL_ERR_HTTPS_REQUIRED)
-        sl_hbuf_lit(&hb, "Connection: Upgrade\r\nUpgrade: TLS/1.2, HTTP/1.1\r\n");
+    sl_header_t hs[4];
+    size_t n = 0;
+    if (kind == SL_ERR_HTTPS_REQUIRED) {
+        hs[n++] = (sl_header_t){SL_SLICE_LIT("Connection"), SL_SLICE_LIT("Upgrade")};
+        hs[n++] = (sl_header_t){SL_SLICE_LIT("Upgrade"), SL_SLICE_LIT("TLS/1.2, HTTP/1.1")};
+    }
     if (s->headers & SL_HDR_RESPONSE_LATENCY) {
-        sl_hbuf_lit(&hb, "X-Kong-Response-Latency: ");
-        sl_hbuf_u64(&hb, req ? (sl_now_ns() - req->start_ns) / 1000000 : 0);
-        sl_hbuf_lit(&hb, "\r\n");
+        sl_hlist_t tmp;
+        sl_hlist_init(&tmp, &c->rt->arena, 1);
+        sl_hlist_add_u64(&tmp, SL_SLICE_LIT("X-Kong-Response-Latency"),
+                         req ? (sl_now_ns() - req->start_ns) / 1000000 : 0);
+        hs[n++] = tmp.v[0];
     }
-    if (s->headers & SL_HDR_REQUEST_ID) {
-        sl_hbuf_lit(&hb, "X-Kong-Request-Id: ");
-        sl_hbuf_str(&hb, rid);
-        sl_hbuf_lit(&hb, "\r\n");
-    }
-    sl_hbuf_append(&hb, "", 1); /* NUL */
-    sl_conn_respond(c, info->status, info->reason, sl_mime_content_type(m), hb.p, body,
+    if (s->headers & SL_HDR_REQUEST_ID)
+        hs[n++] = (sl_header_t){SL_SLICE_LIT("X-Kong-Request-Id"),
+                                sl_slice(sl_arena_strndup(&c->rt->arena, rid, strlen(rid)),
+                                         strlen(rid))};
+    sl_conn_respond(c, info->status, info->reason, sl_mime_content_type(m), hs, n, body,
                     body_len);
 }
 
@@ -1090,6 +1096,7 @@ static void finish_request(sl_conn_t *c, bool close)
     if (req) {
         sl_pdk_run_log(req); /* the log phase */
         sl_alog_request(&c->w->alog, req);
+        sl_resp_free(req);
         sl_worker_snap_release(c->w, req->slot);
         SL_STAT_DEC(c->w->stats.inflight);
     }

@@ -125,11 +125,14 @@ void sl_conn_body_consumed(sl_conn_t *c);
 void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind);
 
 /* Answers the current request (or a connection without one) with <status>, <reason>
- * (NULL: the standard phrase), <content_type> (NULL: none), the extra header lines
- * <headers> (each ending in CRLF; may be NULL) and <body>, and finishes it once written.
- * Adds Date, Content-Length, Connection and Server. Only before the response has started. */
+ * (NULL: the standard phrase), <content_type> (NULL: none), the extra headers <headers>
+ * (<n_headers> of them; their bytes, like <body>'s, must stay valid until the response is
+ * written: the request arena or static memory) and <body>, through the response stream
+ * (header and body filters run), and finishes the request once it is written. Adds Date,
+ * Content-Length and Server. Only before the response has started. */
 void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *content_type,
-                     const char *headers, const char *body, size_t body_len);
+                     const sl_header_t *headers, size_t n_headers, const char *body,
+                     size_t body_len);
 
 /* The response is completely written. <close>: the connection cannot be reused. */
 void sl_conn_response_done(sl_conn_t *c, bool close);

@@ -18,6 +18,7 @@
 #include "core/cidr.h"
 #include "core/slice.h"
 #include "core/worker.h"
+#include "http/response.h"
 #include "router/router.h"
 
 typedef struct sl_conn sl_conn_t;
@@ -128,16 +129,17 @@ typedef struct sl_req {
                                     empty line (arena; for the log record) */
 
     /* what plugins changed (plugin/pdk.h): headers set on the upstream request (replacing
-     * the client's of the same name) and headers added to the response */
+     * the client's of the same name) and headers added to the response before it existed
+     * (the response stream applies them to its header list) */
     sl_header_t *up_set, *resp_add;
     size_t n_up_set, n_resp_add;
-    /* response header names plugins set or cleared: the upstream's of these names are
-     * dropped (kong.response.set_header / clear_header) */
+    /* response header names plugins set or cleared before the response existed: the
+     * producer's of these names are dropped (kong.response.set_header / clear_header) */
     sl_slice_t *resp_drop;
     size_t n_resp_drop;
-    /* the upstream response's headers during the header_filter phase (proxied only) */
-    const sl_header_t *up_resp_headers;
-    size_t n_up_resp_headers;
+    /* the response (http/response.h), and how its stream reaches the chain's filters */
+    sl_resp_t resp;
+    const sl_resp_filters_t *filters;
     /* per-request plugin state, one slot per registry entry (plugin/pdk.h sl_pdk_ctx) */
     void **plugin_ctx;
 

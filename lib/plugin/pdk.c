@@ -10,6 +10,8 @@
 #include "http/conn.h"
 #include "http/errors.h"
 #include "http/headers.h"
+#include "http/hlist.h"
+#include "http/response.h"
 #include "plugin/chain.h"
 #include "plugin/plugin.h"
 
@@ -50,6 +52,10 @@ void sl_pdk_set_upstream_header(sl_req_t *req, const char *name, sl_slice_t valu
 
 void sl_pdk_add_response_header(sl_req_t *req, const char *name, sl_slice_t value)
 {
+    if (req->resp.headed) {
+        sl_hlist_add_copy(&req->resp.headers, sl_slice(name, strlen(name)), value);
+        return;
+    }
     push(req, &req->resp_add, &req->n_resp_add, name, value);
 }
 
@@ -79,6 +85,10 @@ static void drop_upstream(sl_req_t *req, const char *name, size_t nl)
 void sl_pdk_set_response_header(sl_req_t *req, const char *name, sl_slice_t value)
 {
     size_t nl = strlen(name);
+    if (req->resp.headed) {
+        sl_hlist_set(&req->resp.headers, sl_slice(name, nl), value);
+        return;
+    }
     unadd(req, name, nl);
     drop_upstream(req, name, nl);
     push(req, &req->resp_add, &req->n_resp_add, name, value);
@@ -87,6 +97,10 @@ void sl_pdk_set_response_header(sl_req_t *req, const char *name, sl_slice_t valu
 void sl_pdk_clear_response_header(sl_req_t *req, const char *name)
 {
     size_t nl = strlen(name);
+    if (req->resp.headed) {
+        sl_hlist_remove(&req->resp.headers, sl_slice(name, nl));
+        return;
+    }
     unadd(req, name, nl);
     drop_upstream(req, name, nl);
 }
@@ -94,15 +108,14 @@ void sl_pdk_clear_response_header(sl_req_t *req, const char *name)
 sl_slice_t sl_pdk_response_header(const sl_req_t *req, const char *name)
 {
     size_t nl = strlen(name);
+    if (req->resp.headed)
+        return sl_hlist_get(&req->resp.headers, sl_slice(name, nl));
     for (size_t i = 0; i < req->n_resp_add; i++)
         if (sl_slice_ieq(req->resp_add[i].name, name, nl))
             return req->resp_add[i].value;
     for (size_t i = 0; i < req->n_resp_drop; i++)
         if (sl_slice_ieq(req->resp_drop[i], name, nl))
             return sl_slice(NULL, 0);
-    for (size_t i = 0; i < req->n_up_resp_headers; i++)
-        if (sl_slice_ieq(req->up_resp_headers[i].name, name, nl))
-            return req->up_resp_headers[i].value;
     return sl_slice(NULL, 0);
 }
 
@@ -155,21 +168,15 @@ void sl_pdk_exit(sl_req_t *req, int status, const char *content_type, const char
                  size_t len)
 {
     const sl_settings_t *s = req->w->settings;
-    sl_hbuf_t hb;
-    sl_hbuf_init(&hb, req->arena, 160);
-    if (s->headers & SL_HDR_RESPONSE_LATENCY) {
-        sl_hbuf_lit(&hb, "X-Kong-Response-Latency: ");
-        sl_hbuf_u64(&hb, (sl_now_ns() - req->start_ns) / 1000000);
-        sl_hbuf_lit(&hb, "\r\n");
-    }
-    if (s->headers & SL_HDR_REQUEST_ID) {
-        sl_hbuf_lit(&hb, "X-Kong-Request-Id: ");
-        sl_hbuf_append(&hb, req->id, 32);
-        sl_hbuf_lit(&hb, "\r\n");
-    }
-    sl_hbuf_append(&hb, "", 1);
+    sl_hlist_t hs;
+    sl_hlist_init(&hs, req->arena, 2);
+    if (s->headers & SL_HDR_RESPONSE_LATENCY)
+        sl_hlist_add_u64(&hs, SL_SLICE_LIT("X-Kong-Response-Latency"),
+                         (sl_now_ns() - req->start_ns) / 1000000);
+    if (s->headers & SL_HDR_REQUEST_ID)
+        sl_hlist_add(&hs, SL_SLICE_LIT("X-Kong-Request-Id"), sl_slice(req->id, 32));
     char *copy = sl_arena_strndup(req->arena, body ? body : "", len);
-    sl_conn_respond(req->conn, status, NULL, content_type, hb.p, copy, len);
+    sl_conn_respond(req->conn, status, NULL, content_type, hs.v, hs.n, copy, len);
 }
 
 void sl_pdk_exit_message(sl_req_t *req, int status, const char *message)
@@ -278,15 +285,15 @@ sl_body_status_t sl_pdk_read_body(sl_req_t *req, sl_slice_t *body)
 {
     *body = sl_slice(req->body_buf ? req->body_buf : "", req->body_len);
     if (req->body_buffered)
-        return SL_BODY_READY;
+        return SL_RAW_BODY_READY;
     if (req->body_overflow)
-        return SL_BODY_TOO_LARGE;
+        return SL_RAW_BODY_TOO_LARGE;
     if (!req->has_body) {
         req->body_buffered = true;
-        return SL_BODY_READY;
+        return SL_RAW_BODY_READY;
     }
     req->body_read_wanted = true; /* access_from starts the reading once the plugin returns */
-    return SL_BODY_WAIT;
+    return SL_RAW_BODY_WAIT;
 }
 
 void sl_pdk_set_upstream_body(sl_req_t *req, sl_slice_t body)
@@ -360,18 +367,41 @@ void sl_pdk_abort(sl_req_t *req)
 void sl_pdk_run_header_filter(sl_req_t *req)
 {
     const sl_plugin_chain_t *ch = req->chain;
-    for (size_t i = 0; ch && i < ch->n; i++)
+    if (ch == NULL || !(ch->phases & SL_PHASE_HEADER_FILTER))
+        return;
+    for (size_t i = 0; i < ch->n; i++)
         if (ch->v[i]->desc->header_filter)
             ch->v[i]->desc->header_filter(req, ch->v[i]->conf);
 }
 
-void sl_pdk_run_body_filter(sl_req_t *req, const char *data, size_t len, bool last)
+static size_t n_body_filters(const sl_req_t *req)
 {
     const sl_plugin_chain_t *ch = req->chain;
-    for (size_t i = 0; ch && i < ch->n; i++)
-        if (ch->v[i]->desc->body_filter)
-            ch->v[i]->desc->body_filter(req, ch->v[i]->conf, data, len, last);
+    if (ch == NULL || !(ch->phases & SL_PHASE_BODY_FILTER))
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < ch->n; i++)
+        n += ch->v[i]->desc->body_filter != NULL;
+    return n;
 }
+
+/* The <k>th body filter of the chain, in priority order. */
+static sl_body_action_t run_body_filter(sl_req_t *req, size_t k, sl_body_t *b)
+{
+    const sl_plugin_chain_t *ch = req->chain;
+    for (size_t i = 0; i < ch->n; i++) {
+        const sl_plugin_instance_t *pi = ch->v[i];
+        if (pi->desc->body_filter && k-- == 0)
+            return pi->desc->body_filter(req, pi->conf, b);
+    }
+    return SL_BODY_PASS;
+}
+
+const sl_resp_filters_t sl_pdk_filters = {
+    .header = sl_pdk_run_header_filter,
+    .n_body = n_body_filters,
+    .body = run_body_filter,
+};
 
 void sl_pdk_run_log(sl_req_t *req)
 {

@@ -21,18 +21,20 @@ struct sl_plugin_chain;
 /* kong.service.request.set_header: <name> is set to <value> on the upstream request,
  * replacing what the client sent. Both are copied. */
 void sl_pdk_set_upstream_header(sl_req_t *req, const char *name, sl_slice_t value);
-/* kong.response.add_header: added to the response, proxied or produced by the gateway. */
+/* kong.response.add_header: added to the response, proxied or produced by the gateway.
+ * Before the response exists (access) the edits below are kept and applied when it starts;
+ * in header_filter they change its header list directly (http/response.h). */
 void sl_pdk_add_response_header(sl_req_t *req, const char *name, sl_slice_t value);
 /* kong.response.set_header: the response carries <value> as its only header <name>:
  * replaces what a plugin added before and what the upstream sent. Copied. */
 void sl_pdk_set_response_header(sl_req_t *req, const char *name, sl_slice_t value);
 /* kong.response.clear_header: the response carries no header <name>, neither a plugin's
- * nor the upstream's. Only the headers of gateway-made responses that the gateway itself
- * writes (Date, Content-Type, Content-Length, Connection, Server) are never touched. */
+ * nor the upstream's. Edits made before the response exists leave a gateway answer's own
+ * headers (Date, Content-Type, Content-Length, Server) alone. Clearing Content-Length in
+ * header_filter makes the response chunked (close-delimited for HTTP/1.0 clients). */
 void sl_pdk_clear_response_header(sl_req_t *req, const char *name);
-/* kong.response.get_header: the first value of <name> in the response as it stands in the
- * header_filter phase: one a plugin added, else the upstream's (proxied responses) unless
- * cleared; an empty slice with p == NULL when absent. */
+/* kong.response.get_header: the first value of <name> in the response as it stands: in
+ * header_filter its header list; before, one a plugin added (NULL when absent). */
 sl_slice_t sl_pdk_response_header(const sl_req_t *req, const char *name);
 
 /* Per-request state of the plugin <desc> (Kong's kong.ctx.plugin): a slot, NULL until the
@@ -91,25 +93,27 @@ void sl_pdk_resume(sl_req_t *req, sl_phase_result_t result);
 /* The request goes away: cancels a plugin's wait, if any. */
 void sl_pdk_abort(sl_req_t *req);
 
-/* kong.request.get_raw_body, for the access phase. SL_BODY_READY: <body> is the whole
- * request body (empty without one). SL_BODY_WAIT: the plugin returns SL_AGAIN at once; the
+/* kong.request.get_raw_body, for the access phase. SL_RAW_BODY_READY: <body> is the whole
+ * request body (empty without one). SL_RAW_BODY_WAIT: the plugin returns SL_AGAIN at once; the
  * body is read (after "100 Continue" when the client expects it, chunked or not, within
  * client_body_timeout) and the plugin's access callback runs again from its start, where
- * this call answers READY or TOO_LARGE. SL_BODY_TOO_LARGE: the body is larger than
+ * this call answers READY or TOO_LARGE. SL_RAW_BODY_TOO_LARGE: the body is larger than
  * client_body_buffer_size (Kong would read it from a temporary file; sluice keeps bodies in
  * memory only). Once read, the upstream gets the body with a Content-Length, even if the
  * client sent it chunked (as nginx does with a buffered body). A plugin that goes on after
  * TOO_LARGE with a body already partly read gets a 413 from the proxy. */
-typedef enum { SL_BODY_READY, SL_BODY_WAIT, SL_BODY_TOO_LARGE } sl_body_status_t;
+typedef enum { SL_RAW_BODY_READY, SL_RAW_BODY_WAIT, SL_RAW_BODY_TOO_LARGE } sl_body_status_t;
 sl_body_status_t sl_pdk_read_body(sl_req_t *req, sl_slice_t *body);
 /* kong.service.request.set_raw_body, after READY: the upstream gets <body> (copied) and its
  * length instead of the client's body. */
 void sl_pdk_set_upstream_body(sl_req_t *req, sl_slice_t body);
 
-/* Runs the header_filter phase: before the response head is built (req->status is set). */
+/* Runs the header_filter phase on the response's header list (the response stream calls
+ * it, through sl_pdk_filters). */
 void sl_pdk_run_header_filter(sl_req_t *req);
-/* Runs the body_filter phase on a piece of the response body. */
-void sl_pdk_run_body_filter(sl_req_t *req, const char *data, size_t len, bool last);
+/* How the response stream (http/response.h) reaches the request's header and body filters;
+ * a handler installs it in req->filters. */
+extern const sl_resp_filters_t sl_pdk_filters;
 /* Runs the log phase of the request's chain (after the response, or when it was cut). */
 void sl_pdk_run_log(sl_req_t *req);
 

@@ -15,6 +15,7 @@
 
 #include "config/diag.h"
 #include "core/arena.h"
+#include "http/response.h"
 
 typedef struct sl_node sl_node_t;
 typedef struct sl_req sl_req_t;
@@ -62,16 +63,23 @@ typedef struct sl_plugin_desc {
     /* Phases; NULL when unused. <conf> is what parse returned.
      * rewrite: global instances only, before routing.
      * access: after routing; may answer (SL_RESPONDED) or wait (SL_AGAIN).
-     * header_filter: before the response head is built, proxied or made by the gateway;
-     *   req->status is known, headers are added with sl_pdk_add_response_header.
-     * body_filter: sees the response body as it streams to the client (never buffered),
-     *   <last> on the final call; it may not change it.
+     * header_filter: the response head, proxied or made by the gateway, before anything of
+     *   it is serialized: req->status is known and sl_pdk_*_response_header change its
+     *   header list. A plugin whose body_filter will change the body calls
+     *   sl_resp_body_changes(req) here (Content-Length goes; the body is then chunked).
+     * body_filter: each piece of the response body as it streams to the client, in <b>
+     *   (data, len, last; what this plugin holds in b->held), and returns what becomes of
+     *   it (http/response.h): SL_BODY_PASS, SL_BODY_REPLACED after sl_body_replace,
+     *   SL_BODY_DROP, SL_BODY_HOLD (kept and seen again with sl_body_held, up to
+     *   SL_BODY_HOLD_MAX), SL_BODY_WAIT (then sl_body_resume from a later loop callback,
+     *   after sl_pdk_wait registered how to cancel), SL_BODY_FAIL; sl_body_append adds bytes
+     *   after the piece, on the last call an epilogue. The last call has b->last set, maybe
+     *   with no data. Not called for responses without a body (HEAD, 1xx, 204, 304).
      * log: after the response (or when the client went away); cannot change anything. */
     sl_phase_result_t (*rewrite)(sl_req_t *req, const void *conf);
     sl_phase_result_t (*access)(sl_req_t *req, const void *conf);
     void (*header_filter)(sl_req_t *req, const void *conf);
-    void (*body_filter)(sl_req_t *req, const void *conf, const char *data, size_t len,
-                        bool last);
+    sl_body_action_t (*body_filter)(sl_req_t *req, const void *conf, sl_body_t *b);
     void (*log)(sl_req_t *req, const void *conf);
 } sl_plugin_desc_t;
 

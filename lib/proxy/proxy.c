@@ -14,7 +14,10 @@
 #include "core/log.h"
 #include "http/conn.h"
 #include "http/errors.h"
+#include "http/h1write.h"
 #include "http/headers.h"
+#include "http/hlist.h"
+#include "http/response.h"
 #include "http/respparse.h"
 #include "proxy/balancer.h"
 #include "proxy/dns.h"
@@ -23,13 +26,6 @@
 #include "plugin/pdk.h"
 #include "router/path.h"
 
-
-typedef enum {
-    FR_NONE = 0,  /* no body (HEAD, 1xx, 204, 304) */
-    FR_LENGTH,    /* Content-Length passed through */
-    FR_CHUNKED,   /* re-chunked for the client */
-    FR_CLOSE,     /* delimited by closing the connection (HTTP/1.0 client) */
-} framing_t;
 
 struct sl_proxy {
     sl_req_t *req;
@@ -57,17 +53,10 @@ struct sl_proxy {
     sl_respparse_t rp;         /* the upstream's response */
     bool got_bytes;            /* any response byte arrived */
     bool head_received;
-    bool head_queued;          /* the client head was built and queued in out */
     bool complete;
     bool upgrade_ok;
     bool client_write_pending;
     bool up_eof;
-    framing_t framing;
-    uv_buf_t *out;             /* the next batch for the client (arena, reused) */
-    size_t n_out, cap_out;
-    int chunk_idx;             /* slot of the open chunk's size line, or -1 */
-    size_t chunk_total;
-    char chunk_hdr[24];
     bool tunnel;
     bool tunnel_close_after_write;
 };
@@ -78,26 +67,6 @@ static void parse_response(sl_proxy_t *p);
 static const sl_respparse_hooks_t response_hooks;
 
 /* ---- helpers ------------------------------------------------------------------------ */
-
-static void out_reserve(sl_proxy_t *p)
-{
-    if (p->n_out == p->cap_out) {
-        size_t ncap = p->cap_out ? p->cap_out * 2 : 16;
-        uv_buf_t *n = sl_arena_alloc(p->req->arena, ncap * sizeof(*n));
-        if (p->n_out)
-            memcpy(n, p->out, p->n_out * sizeof(*n));
-        p->out = n;
-        p->cap_out = ncap;
-    }
-}
-
-static void out_push(sl_proxy_t *p, const char *base, size_t len)
-{
-    if (len == 0)
-        return;
-    out_reserve(p);
-    p->out[p->n_out++] = uv_buf_init((char *)base, (unsigned)len);
-}
 
 static void detach_upstream(sl_proxy_t *p, bool reusable)
 {
@@ -595,7 +564,7 @@ void sl_proxy_body(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last)
         total += pieces[i].len;
     bool chunk = req->chunked && !p->tunnel;
     if (chunk && total) {
-        int hl = snprintf(p->req_chunk_hdr, sizeof(p->req_chunk_hdr), "%zx\r\n", total);
+        size_t hl = sl_h1_chunk_line(p->req_chunk_hdr, total);
         v[k++] = uv_buf_init(p->req_chunk_hdr, (unsigned)hl);
     }
     for (size_t i = 0; i < n; i++)
@@ -630,24 +599,34 @@ static bool skip_response_header(sl_slice_t name, const sl_conn_tokens_t *tok, b
     return SL_SLICE_IEQ_LIT(name, "via");
 }
 
-/* True if a plugin set or cleared the response header <name> (it replaces the upstream's). */
-static bool dropped_by_plugin(const sl_req_t *req, sl_slice_t name)
+/* An interim (1xx) response goes to HTTP/1.1 clients as it came, less its hop-by-hop
+ * headers; 100 is ours to send (Expect is answered by the gateway, see sl_conn_body_start). */
+static void send_interim(sl_proxy_t *p, int status, sl_slice_t reason, const sl_header_t *hs,
+                         size_t n_hs, const sl_conn_tokens_t *tok)
 {
-    for (size_t i = 0; i < req->n_resp_drop; i++)
-        if (sl_slice_ieq(name, req->resp_drop[i].p, req->resp_drop[i].len))
-            return true;
-    return false;
+    sl_req_t *req = p->req;
+    if (req->http_minor == 0 || status == 100)
+        return;
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, req->arena, 256);
+    sl_h1_status_line(&hb, status, reason);
+    for (size_t i = 0; i < n_hs; i++)
+        if (!skip_response_header(hs[i].name, tok, false))
+            sl_hbuf_header(&hb, hs[i].name, hs[i].value);
+    sl_hbuf_lit(&hb, "\r\n");
+    uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
+    sl_conn_write(p->conn, &b, 1, NULL, NULL); /* queued before the final response */
 }
 
-/* Builds the client's response head from the upstream's; returns what llhttp expects from
- * on_headers_complete (0, or 1 for "no body"). */
+/* The response head from the upstream's: its headers less hop-by-hop ones, then what the
+ * gateway adds (Kong's Via, Server, X-Kong-*), for the response stream. Returns what llhttp
+ * expects from on_headers_complete (0, or 1 for "no body"). */
 static int r_on_headers_complete(sl_respparse_t *rp)
 {
     sl_proxy_t *p = rp->data;
     sl_req_t *req = p->req;
     const sl_settings_t *s = p->w->settings;
     int status = rp->llhttp.status_code;
-    bool http10 = req->http_minor == 0;
     if (status < 100) {
         /* llhttp takes any three digits; nginx: "upstream sent invalid status" */
         llhttp_set_error_reason(&rp->llhttp, "invalid status code");
@@ -658,25 +637,10 @@ static int r_on_headers_complete(sl_respparse_t *rp)
     size_t n_hs = rp->spans->n;
     sl_conn_tokens_t tok;
     sl_conn_tokens_parse(&tok, hs, n_hs);
-    const char *std_reason = sl_http_reason(status);
-    sl_slice_t reason = rp->reason_len ? sl_respparse_reason(rp)
-                                       : sl_slice(std_reason, strlen(std_reason));
+    sl_slice_t reason = rp->reason_len ? sl_respparse_reason(rp) : sl_slice(NULL, 0);
 
-    if (status >= 100 && status < 200 && status != 101) {
-        /* interim responses go to HTTP/1.1 clients; 100 is ours to send (Expect is answered
-         * by the gateway, see sl_conn_body_start) */
-        if (!http10 && status != 100) {
-            sl_hbuf_t hb;
-            sl_hbuf_init(&hb, req->arena, 256);
-            sl_hbuf_printf(&hb, "HTTP/1.1 %d ", status);
-            sl_hbuf_slice(&hb, reason);
-            sl_hbuf_lit(&hb, "\r\n");
-            for (size_t i = 0; i < n_hs; i++)
-                if (!skip_response_header(hs[i].name, &tok, false))
-                    sl_hbuf_header(&hb, hs[i].name, hs[i].value);
-            sl_hbuf_lit(&hb, "\r\n");
-            out_push(p, hb.p, hb.len);
-        }
+    if (status < 200 && status != 101) {
+        send_interim(p, status, reason, hs, n_hs, &tok);
         return 0;
     }
 
@@ -688,32 +652,10 @@ static int r_on_headers_complete(sl_respparse_t *rp)
         return HPE_USER;
     }
     p->upgrade_ok = upgrade;
-    req->status = status;
     req->upstream_status = status;
-    req->up_resp_headers = hs;
-    req->n_up_resp_headers = n_hs;
-    if (req->chain && (req->chain->phases & SL_PHASE_HEADER_FILTER))
-        sl_pdk_run_header_filter(req);
 
-    bool no_body = req->is_head || status == 204 || status == 304 || upgrade;
-    if (no_body)
-        p->framing = FR_NONE;
-    else if (rp->llhttp.flags & F_CHUNKED)
-        p->framing = http10 ? FR_CLOSE : FR_CHUNKED;
-    else if (rp->llhttp.flags & F_CONTENT_LENGTH)
-        p->framing = FR_LENGTH;
-    else
-        p->framing = http10 ? FR_CLOSE : FR_CHUNKED;
-
-    bool close = p->framing == FR_CLOSE || sl_conn_last_response(p->conn);
-
-    sl_hbuf_t hb;
-    sl_hbuf_init(&hb, req->arena, 512 + n_hs * 64);
-    sl_hbuf_lit(&hb, "HTTP/1.1 ");
-    sl_hbuf_u64(&hb, (uint64_t)status);
-    sl_hbuf_lit(&hb, " ");
-    sl_hbuf_slice(&hb, reason);
-    sl_hbuf_lit(&hb, "\r\n");
+    sl_resp_start(req, status, reason);
+    sl_hlist_t *l = sl_resp_headers(req);
     bool has_date = false, has_server = false;
     sl_slice_t via[8];
     size_t n_via = 0;
@@ -724,35 +666,24 @@ static int r_on_headers_complete(sl_respparse_t *rp)
                 via[n_via++] = hs[i].value;
             continue;
         }
-        if (SL_SLICE_IEQ_LIT(name, "content-length") && p->framing != FR_LENGTH &&
-            !req->is_head && status != 304)
-            continue;
-        if (req->n_resp_drop && dropped_by_plugin(req, name))
-            continue; /* a plugin set or cleared it (sl_pdk_set_response_header) */
         if (name.len == 4 && SL_SLICE_IEQ_LIT(name, "date"))
             has_date = true;
         else if (name.len == 6 && SL_SLICE_IEQ_LIT(name, "server"))
             has_server = true;
-        sl_hbuf_header(&hb, name, hs[i].value);
+        sl_hlist_add(l, name, hs[i].value);
     }
-    if (!has_date)
-    {
-        sl_hbuf_lit(&hb, "Date: ");
-        sl_hbuf_str(&hb, sl_worker_date(p->w));
-        sl_hbuf_lit(&hb, "\r\n");
+    if (!has_date) {
+        const char *date = sl_worker_date(p->w);
+        sl_hlist_add(l, SL_SLICE_LIT("Date"), sl_slice(date, strlen(date)));
     }
-    if (p->framing == FR_CHUNKED || (req->is_head && (rp->llhttp.flags & F_CHUNKED) && !http10))
-        sl_hbuf_lit(&hb, "Transfer-Encoding: chunked\r\n");
-    if (upgrade)
-        sl_hbuf_lit(&hb, "Connection: upgrade\r\n");
-    else if (close)
-        sl_hbuf_lit(&hb, "Connection: close\r\n");
-    else
-        sl_hbuf_lit(&hb, "Connection: keep-alive\r\n");
+    bool chunked = rp->llhttp.flags & F_CHUNKED;
+    if (req->is_head && chunked && req->http_minor != 0)
+        sl_hlist_add(l, SL_SLICE_LIT("Transfer-Encoding"), SL_SLICE_LIT("chunked"));
     if (!has_server && (s->headers & SL_HDR_SERVER))
-        sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
+        sl_hlist_add(l, SL_SLICE_LIT("Server"), SL_SLICE_LIT(SL_SERVER_TOKEN));
     if (s->headers & SL_HDR_VIA || n_via) {
-        sl_hbuf_lit(&hb, "Via: ");
+        sl_hbuf_t hb;
+        sl_hbuf_init(&hb, req->arena, 64);
         for (size_t i = 0; i < n_via; i++) {
             sl_hbuf_slice(&hb, via[i]);
             if (i + 1 < n_via || (s->headers & SL_HDR_VIA))
@@ -760,69 +691,29 @@ static int r_on_headers_complete(sl_respparse_t *rp)
         }
         if (s->headers & SL_HDR_VIA)
             sl_hbuf_lit(&hb, "1.1 " SL_SERVER_TOKEN);
-        sl_hbuf_lit(&hb, "\r\n");
+        sl_hlist_add(l, SL_SLICE_LIT("Via"), sl_slice(hb.p, hb.len));
     }
-    if (s->headers & SL_HDR_UPSTREAM_LATENCY) {
-        sl_hbuf_lit(&hb, "X-Kong-Upstream-Latency: ");
-        sl_hbuf_u64(&hb, (req->upstream_head_ns - req->upstream_send_ns) / 1000000);
-        sl_hbuf_lit(&hb, "\r\n");
-    }
-    if (s->headers & SL_HDR_PROXY_LATENCY) {
-        sl_hbuf_lit(&hb, "X-Kong-Proxy-Latency: ");
-        sl_hbuf_u64(&hb, (req->upstream_send_ns - req->start_ns) / 1000000);
-        sl_hbuf_lit(&hb, "\r\n");
-    }
+    if (s->headers & SL_HDR_UPSTREAM_LATENCY)
+        sl_hlist_add_u64(l, SL_SLICE_LIT("X-Kong-Upstream-Latency"),
+                         (req->upstream_head_ns - req->upstream_send_ns) / 1000000);
+    if (s->headers & SL_HDR_PROXY_LATENCY)
+        sl_hlist_add_u64(l, SL_SLICE_LIT("X-Kong-Proxy-Latency"),
+                         (req->upstream_send_ns - req->start_ns) / 1000000);
     if (s->headers & SL_HDR_UPSTREAM_STATUS)
-        sl_hbuf_printf(&hb, "X-Kong-Upstream-Status: %d\r\n", status);
-    if (s->headers & SL_HDR_REQUEST_ID) {
-        sl_hbuf_lit(&hb, "X-Kong-Request-Id: ");
-        sl_hbuf_append(&hb, req->id, 32);
-        sl_hbuf_lit(&hb, "\r\n");
-    }
-    for (size_t i = 0; i < req->n_resp_add; i++)
-        sl_hbuf_header(&hb, req->resp_add[i].name, req->resp_add[i].value);
-    sl_hbuf_lit(&hb, "\r\n");
-    if (close)
-        p->conn->close_after = true;
-    req->up_resp_headers = NULL; /* they point into the upstream's read buffer */
-    req->n_up_resp_headers = 0;
-    req->head_out = hb.len;
-    req->head_sent = sl_slice(hb.p, hb.len);
-    out_push(p, hb.p, hb.len);
-    p->head_queued = true;
+        sl_hlist_add_u64(l, SL_SLICE_LIT("X-Kong-Upstream-Status"), (uint64_t)status);
+    if (s->headers & SL_HDR_REQUEST_ID)
+        sl_hlist_add(l, SL_SLICE_LIT("X-Kong-Request-Id"), sl_slice(req->id, 32));
+    bool has_length = (rp->llhttp.flags & F_CONTENT_LENGTH) && !chunked;
+    sl_resp_head(req, has_length ? (int64_t)rp->llhttp.content_length : -1);
+    if (upgrade)
+        sl_resp_end(req); /* the head is all; the tunnel follows once it is out */
     return req->is_head ? 1 : 0;
-}
-
-/* For chunked output, the pieces of one batch form a single chunk whose size line is filled
- * in when the batch is flushed (close_chunk). */
-static void close_chunk(sl_proxy_t *p)
-{
-    if (p->chunk_idx < 0)
-        return;
-    int hl = snprintf(p->chunk_hdr, sizeof(p->chunk_hdr), "%zx\r\n", p->chunk_total);
-    p->out[p->chunk_idx] = uv_buf_init(p->chunk_hdr, (unsigned)hl);
-    out_push(p, "\r\n", 2);
-    p->chunk_idx = -1;
-    p->chunk_total = 0;
 }
 
 static int r_on_body(sl_respparse_t *rp, const char *at, size_t n)
 {
     sl_proxy_t *p = rp->data;
-    if (p->framing == FR_CHUNKED && p->chunk_idx < 0) {
-        out_reserve(p);
-        p->out[p->n_out++] = uv_buf_init(NULL, 0); /* the size line, see close_chunk */
-        p->chunk_idx = (int)p->n_out - 1;
-    }
-    p->chunk_total += n;
-    if (p->req->chain && (p->req->chain->phases & SL_PHASE_BODY_FILTER))
-        sl_pdk_run_body_filter(p->req, at, n, false);
-    /* contiguous pieces (bodies with Content-Length) merge into one buffer */
-    if (p->n_out && p->out[p->n_out - 1].base + p->out[p->n_out - 1].len == at) {
-        p->out[p->n_out - 1].len += n;
-        return 0;
-    }
-    out_push(p, at, n);
+    sl_resp_body(p->req, at, n);
     return 0;
 }
 
@@ -834,12 +725,7 @@ static int r_on_message_complete(sl_respparse_t *rp)
     if (p->upgrade_ok)
         return 0; /* a 101: llhttp stops with HPE_PAUSED_UPGRADE, the tunnel follows */
     p->complete = true;
-    if (p->req->chain && (p->req->chain->phases & SL_PHASE_BODY_FILTER))
-        sl_pdk_run_body_filter(p->req, NULL, 0, true);
-    if (p->framing == FR_CHUNKED) {
-        close_chunk(p);
-        out_push(p, "0\r\n\r\n", 5);
-    }
+    sl_resp_end(p->req);
     return HPE_PAUSED;
 }
 
@@ -858,7 +744,7 @@ static void finish(sl_proxy_t *p)
                     sl_upconn_writes_pending(u) == 0;
     detach_upstream(p, reusable);
     req->proxy = NULL;
-    sl_conn_response_done(p->conn, p->framing == FR_CLOSE);
+    sl_conn_response_done(p->conn, req->resp.framing == SL_FRAME_CLOSE);
 }
 
 /* Drops the parsed prefix of the upstream buffer, unless a head is half parsed (its spans
@@ -873,34 +759,42 @@ static void compact_up(sl_proxy_t *p)
     u->pos = 0;
 }
 
-static void on_client_written(sl_conn_t *c, void *arg)
+/* Tunnel: what the upstream sent is written; send what came meanwhile, or read on. */
+static void on_tunnel_written(sl_conn_t *c, void *arg)
 {
     sl_proxy_t *p = arg;
     p->client_write_pending = false;
     if (c->req == NULL || c->req->proxy != p)
         return;
-    if (p->tunnel) {
-        sl_upconn_t *u = p->up;
-        if (u->len > u->pos) {
-            /* more arrived while the last batch was being written */
-            memmove(u->buf, u->buf + u->pos, u->len - u->pos);
-            u->len -= u->pos;
-            u->pos = u->len;
-            uv_buf_t out = uv_buf_init(u->buf, (unsigned)u->len);
-            p->client_write_pending = true;
-            sl_conn_write(c, &out, 1, on_client_written, p);
-            up_start_reading(p);
-            return;
-        }
-        if (p->tunnel_close_after_write) {
-            sl_conn_close(c);
-            return;
-        }
-        u->len = u->pos = 0;
-        arm_up_timer(p);
+    sl_upconn_t *u = p->up;
+    if (u->len > u->pos) {
+        /* more arrived while the last batch was being written */
+        memmove(u->buf, u->buf + u->pos, u->len - u->pos);
+        u->len -= u->pos;
+        u->pos = u->len;
+        uv_buf_t out = uv_buf_init(u->buf, (unsigned)u->len);
+        p->client_write_pending = true;
+        sl_conn_write(c, &out, 1, on_tunnel_written, p);
         up_start_reading(p);
         return;
     }
+    if (p->tunnel_close_after_write) {
+        sl_conn_close(c);
+        return;
+    }
+    u->len = u->pos = 0;
+    arm_up_timer(p);
+    up_start_reading(p);
+}
+
+/* The response stream wrote what it was given (and its filters are done with it). */
+static void on_response_drained(sl_req_t *req, void *arg)
+{
+    sl_proxy_t *p = arg;
+    sl_conn_t *c = p->conn;
+    p->client_write_pending = false;
+    if (c->req != req || req->proxy != p)
+        return;
     if (p->complete) {
         finish(p);
         return;
@@ -913,7 +807,7 @@ static void on_client_written(sl_conn_t *c, void *arg)
             uv_buf_t b = uv_buf_init(u->buf + u->pos, (unsigned)(u->len - u->pos));
             u->pos = u->len;
             p->client_write_pending = true;
-            sl_conn_write(c, &b, 1, on_client_written, p);
+            sl_conn_write(c, &b, 1, on_tunnel_written, p);
         } else {
             u->len = u->pos = 0;
             up_start_reading(p);
@@ -923,23 +817,8 @@ static void on_client_written(sl_conn_t *c, void *arg)
         return;
     }
     compact_up(p);
-    p->n_out = 0;
     arm_up_timer(p); /* waiting on the upstream again */
     parse_response(p);
-}
-
-static void flush_to_client(sl_proxy_t *p)
-{
-    close_chunk(p);
-    if (p->n_out == 0)
-        return;
-    p->req->response_started = true;
-    p->client_write_pending = true;
-    arm_up_timer(p);
-    /* libuv copies the array, so it is reused for the next batch */
-    size_t n = p->n_out;
-    p->n_out = 0;
-    sl_conn_write(p->conn, p->out, (unsigned)n, on_client_written, p);
 }
 
 static void parse_response(sl_proxy_t *p)
@@ -982,8 +861,12 @@ static void parse_response(sl_proxy_t *p)
         fail(p, SL_ERR_UPSTREAM_BAD);
         return;
     }
-    if (p->n_out) {
-        flush_to_client(p);
+    if (p->head_received && sl_resp_flush(p->req, on_response_drained, p)) {
+        /* written (or held by a filter that waits): on_response_drained goes on */
+        if (!p->conn->closing) {
+            p->client_write_pending = true;
+            arm_up_timer(p);
+        }
         return;
     }
     if (p->complete) {
@@ -1014,7 +897,7 @@ static void on_up_read(sl_upconn_t *u, ssize_t nread)
         u->pos = u->len;
         p->client_write_pending = true;
         arm_up_timer(p);
-        sl_conn_write(p->conn, &out, 1, on_client_written, p);
+        sl_conn_write(p->conn, &out, 1, on_tunnel_written, p);
         return;
     }
     if (nread < 0) {
@@ -1036,38 +919,22 @@ static void on_up_read(sl_upconn_t *u, ssize_t nread)
 
 /* ---- start ------------------------------------------------------------------------- */
 
-static void after_redirect_written(sl_conn_t *c, void *arg)
-{
-    (void)arg;
-    sl_conn_response_done(c, c->close_after);
-}
-
+/* Kong's answer to plain HTTP on an https-only route with a 301/302/307/308 code. */
 static void send_redirect(sl_req_t *req, int code)
 {
     sl_conn_t *c = req->conn;
-    sl_hbuf_t hb;
-    sl_hbuf_init(&hb, req->arena, 512);
-    sl_hbuf_printf(&hb, "HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Length: 0\r\nLocation: https://",
-                   code, sl_http_reason(code), sl_worker_date(req->w));
-    sl_hbuf_slice(&hb, req->host);
-    sl_hbuf_slice(&hb, req->target);
-    sl_hbuf_lit(&hb, "\r\n");
-    if (req->w->settings->headers & SL_HDR_SERVER)
-        sl_hbuf_lit(&hb, "Server: " SL_SERVER_TOKEN "\r\n");
+    sl_hbuf_t loc;
+    sl_hbuf_init(&loc, req->arena, 16 + req->host.len + req->target.len);
+    sl_hbuf_lit(&loc, "https://");
+    sl_hbuf_slice(&loc, req->host);
+    sl_hbuf_slice(&loc, req->target);
+    sl_header_t hs[2] = {{SL_SLICE_LIT("Location"), sl_slice(loc.p, loc.len)}};
+    size_t n = 1;
     if (req->w->settings->headers & SL_HDR_REQUEST_ID)
-        sl_hbuf_printf(&hb, "X-Kong-Request-Id: %s\r\n", req->id);
-    if (!req->body_done || sl_conn_last_response(c))
+        hs[n++] = (sl_header_t){SL_SLICE_LIT("X-Kong-Request-Id"), sl_slice(req->id, 32)};
+    if (!req->body_done)
         c->close_after = true;
-    if (c->close_after)
-        sl_hbuf_lit(&hb, "Connection: close\r\n\r\n");
-    else
-        sl_hbuf_lit(&hb, "Connection: keep-alive\r\n\r\n");
-    req->status = code;
-    req->response_started = true;
-    req->head_out = hb.len;
-    req->head_sent = sl_slice(hb.p, hb.len);
-    uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
-    sl_conn_write(c, &b, 1, after_redirect_written, NULL);
+    sl_conn_respond(c, code, NULL, NULL, hs, n, "", 0);
 }
 
 static void proxy_after_access(sl_req_t *req);
@@ -1075,6 +942,7 @@ static void proxy_after_access(sl_req_t *req);
 void sl_proxy_start(sl_req_t *req)
 {
     const sl_snapshot_t *snap = req->slot->snap;
+    req->filters = &sl_pdk_filters;
     /* the rewrite phase: global plugins, before routing */
     if (snap->global_chain.phases & SL_PHASE_REWRITE) {
         req->chain = &snap->global_chain;
@@ -1139,7 +1007,6 @@ static void proxy_after_access(sl_req_t *req)
     p->bal = snap->svc_balancer[svc->rt_index];
     p->tries_left = svc->retries;
     p->peer = -1;
-    p->chunk_idx = -1;
 
     req->proxy = p;
 

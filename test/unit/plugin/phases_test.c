@@ -44,14 +44,13 @@ static void any_header(sl_req_t *req, const void *conf)
     note(conf);
 }
 
-static void any_body(sl_req_t *req, const void *conf, const char *data, size_t len, bool last)
+static sl_body_action_t any_body(sl_req_t *req, const void *conf, sl_body_t *b)
 {
     (void)req;
     note("body:");
     note(conf);
-    note(last ? "!" : "");
-    (void)data;
-    (void)len;
+    note(b->last ? "!" : "");
+    return SL_BODY_PASS;
 }
 
 static sl_phase_result_t any_rewrite(sl_req_t *req, const void *conf)
@@ -151,8 +150,10 @@ int main(void)
     trace[0] = '\0';
     CHECK(sl_pdk_run_rewrite(&req, &global));
     sl_pdk_run_header_filter(&req);
-    sl_pdk_run_body_filter(&req, "x", 1, false);
-    sl_pdk_run_body_filter(&req, NULL, 0, true);
+    CHECK_EQ_INT((int)sl_pdk_filters.n_body(&req), 1);
+    sl_body_t b1 = {.data = "x", .len = 1}, b2 = {.last = true};
+    CHECK(sl_pdk_filters.body(&req, 0, &b1) == SL_BODY_PASS);
+    CHECK(sl_pdk_filters.body(&req, 0, &b2) == SL_BODY_PASS);
     sl_pdk_run_log(&req);
     CHECK_EQ_STR(trace, "rw:Ahdr:Abody:Abody:A!log:Alog:B");
 
