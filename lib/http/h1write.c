@@ -1,6 +1,8 @@
 /* The HTTP/1 writer (see h1write.h). */
 #include "http/h1write.h"
 
+#include <string.h>
+
 #include "http/errors.h"
 
 void sl_h1_status_line(sl_hbuf_t *hb, int status, sl_slice_t reason)
@@ -19,13 +21,29 @@ void sl_h1_head(sl_hbuf_t *hb, int status, sl_slice_t reason, const sl_hlist_t *
                 bool close)
 {
     sl_h1_status_line(hb, status, reason);
+    /* one reservation for every entry, then plain copies */
+    size_t need = 0;
     bool own_connection = false;
     for (size_t i = 0; i < l->n; i++) {
         const sl_header_t *h = &l->v[i];
+        need += h->name.len + h->value.len + 4;
         if (h->name.len == 10 && SL_SLICE_IEQ_LIT(h->name, "connection"))
             own_connection = true;
-        sl_hbuf_header(hb, h->name, h->value);
     }
+    sl_hbuf_reserve(hb, need + 64);
+    char *o = hb->p + hb->len;
+    for (size_t i = 0; i < l->n; i++) {
+        const sl_header_t *h = &l->v[i];
+        memcpy(o, h->name.p, h->name.len);
+        o += h->name.len;
+        *o++ = ':';
+        *o++ = ' ';
+        memcpy(o, h->value.p, h->value.len);
+        o += h->value.len;
+        *o++ = '\r';
+        *o++ = '\n';
+    }
+    hb->len = (size_t)(o - hb->p);
     if (framing == SL_FRAME_CHUNKED)
         sl_hbuf_lit(hb, "Transfer-Encoding: chunked\r\n");
     if (own_connection)

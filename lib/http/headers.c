@@ -14,7 +14,7 @@ void sl_hbuf_init(sl_hbuf_t *b, sl_arena_t *a, size_t cap)
     b->len = 0;
 }
 
-static void grow(sl_hbuf_t *b, size_t need)
+void sl_hbuf_grow(sl_hbuf_t *b, size_t need)
 {
     if (b->len + need <= b->cap)
         return;
@@ -27,12 +27,6 @@ static void grow(sl_hbuf_t *b, size_t need)
     b->cap = ncap;
 }
 
-void sl_hbuf_append(sl_hbuf_t *b, const char *s, size_t n)
-{
-    grow(b, n);
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-}
 
 void sl_hbuf_printf(sl_hbuf_t *b, const char *fmt, ...)
 {
@@ -43,7 +37,7 @@ void sl_hbuf_printf(sl_hbuf_t *b, const char *fmt, ...)
     if (n < 0)
         return;
     if ((size_t)n >= b->cap - b->len) {
-        grow(b, (size_t)n + 1);
+        sl_hbuf_grow(b, (size_t)n + 1);
         va_start(ap, fmt);
         vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
         va_end(ap);
@@ -64,7 +58,7 @@ void sl_hbuf_u64(sl_hbuf_t *b, uint64_t v)
 
 void sl_hbuf_header(sl_hbuf_t *b, sl_slice_t name, sl_slice_t value)
 {
-    grow(b, name.len + value.len + 4);
+    sl_hbuf_reserve(b, name.len + value.len + 4);
     memcpy(b->p + b->len, name.p, name.len);
     b->len += name.len;
     b->p[b->len++] = ':';

@@ -25,7 +25,20 @@ typedef struct sl_hbuf {
 } sl_hbuf_t;
 
 void sl_hbuf_init(sl_hbuf_t *b, sl_arena_t *a, size_t cap);
-void sl_hbuf_append(sl_hbuf_t *b, const char *s, size_t n);
+/* Moves the buffer to a bigger one with room for <need> more bytes. */
+void sl_hbuf_grow(sl_hbuf_t *b, size_t need);
+/* Makes room for <n> more bytes (written at b->p + b->len by the caller). */
+static inline void sl_hbuf_reserve(sl_hbuf_t *b, size_t n)
+{
+    if (b->cap - b->len < n)
+        sl_hbuf_grow(b, n);
+}
+static inline void sl_hbuf_append(sl_hbuf_t *b, const char *s, size_t n)
+{
+    sl_hbuf_reserve(b, n);
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
 void sl_hbuf_printf(sl_hbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* <lit> must be a string literal (the "" makes anything else a compile error) */
 #define sl_hbuf_lit(b, lit) sl_hbuf_append((b), "" lit, sizeof(lit) - 1)

@@ -11,18 +11,13 @@ void sl_hlist_init(sl_hlist_t *l, sl_arena_t *a, size_t cap)
     l->v = sl_arena_alloc(a, l->cap * sizeof(*l->v));
 }
 
-void sl_hlist_add(sl_hlist_t *l, sl_slice_t name, sl_slice_t value)
+void sl_hlist_grow(sl_hlist_t *l)
 {
-    if (l->n == l->cap) {
-        size_t ncap = l->cap * 2;
-        sl_header_t *nv = sl_arena_alloc(l->arena, ncap * sizeof(*nv));
-        memcpy(nv, l->v, l->n * sizeof(*nv));
-        l->v = nv;
-        l->cap = ncap;
-    }
-    l->v[l->n].name = name;
-    l->v[l->n].value = value;
-    l->n++;
+    size_t ncap = l->cap * 2;
+    sl_header_t *nv = sl_arena_alloc(l->arena, ncap * sizeof(*nv));
+    memcpy(nv, l->v, l->n * sizeof(*nv));
+    l->v = nv;
+    l->cap = ncap;
 }
 
 static sl_slice_t copy(sl_arena_t *a, sl_slice_t s)

@@ -26,8 +26,17 @@ typedef struct sl_hlist {
 /* An empty list allocating in <a>, with room for <cap> entries before it grows. */
 void sl_hlist_init(sl_hlist_t *l, sl_arena_t *a, size_t cap);
 
+void sl_hlist_grow(sl_hlist_t *l);
+
 /* Appends <name>: <value>; the bytes are not copied. */
-void sl_hlist_add(sl_hlist_t *l, sl_slice_t name, sl_slice_t value);
+static inline void sl_hlist_add(sl_hlist_t *l, sl_slice_t name, sl_slice_t value)
+{
+    if (l->n == l->cap)
+        sl_hlist_grow(l);
+    l->v[l->n].name = name;
+    l->v[l->n].value = value;
+    l->n++;
+}
 /* Appends a copy of <name>: <value>. */
 void sl_hlist_add_copy(sl_hlist_t *l, sl_slice_t name, sl_slice_t value);
 /* Appends <name>: <v> in decimal (the digits in the arena). */
