@@ -150,6 +150,8 @@ void sl_resp_head(sl_req_t *req, int64_t length)
 
 void sl_resp_body_changes(sl_req_t *req)
 {
+    if (req->resp.no_body)
+        return; /* nothing to change: HEAD and 304 keep the length they announce */
     req->resp.changed = true;
     sl_hlist_remove(&req->resp.headers, CONTENT_LENGTH);
 }
@@ -363,6 +365,8 @@ void sl_body_resume(sl_req_t *req, sl_body_action_t action)
     if (!r->waiting)
         return;
     r->waiting = false;
+    req->pending_cancel = NULL; /* the wait is over: nothing to cancel */
+    req->pending_arg = NULL;
     if (action == SL_BODY_WAIT)
         action = SL_BODY_FAIL;
     apply(req, &r->wait_b, action);

@@ -154,7 +154,8 @@ sl_hlist_t *sl_resp_headers(sl_req_t *req);
  * Content-Length entry. Plugin edits made before the response existed are applied (see
  * plugin/pdk.h), then the header filters run. */
 void sl_resp_head(sl_req_t *req, int64_t length);
-/* A filter will change the body: the producer's length no longer holds. */
+/* A filter will change the body: the producer's length no longer holds (nothing for a
+ * response without a body). */
 void sl_resp_body_changes(sl_req_t *req);
 /* A piece of the body; see the protocol above. */
 void sl_resp_body(sl_req_t *req, const char *p, size_t n);

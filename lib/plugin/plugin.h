@@ -91,7 +91,8 @@ size_t sl_plugin_index(const sl_plugin_desc_t *desc);
 /* Returns the descriptor of the plugin named <name>, or NULL if sluice has none. */
 const sl_plugin_desc_t *sl_plugin_find(const char *name);
 
-/* The registry: a NULL-terminated array, defined in plugins/registry.c. */
+/* The registry: a NULL-terminated array, defined in plugins/registry.c (a test binary may
+ * define its own, with test-only plugins beside the shipped ones). */
 extern const sl_plugin_desc_t *const sl_plugin_registry[];
 
 /* Runs every plugin's configure for <snap> (plugin/state.c). Returns false if one reported

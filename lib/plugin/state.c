@@ -2,9 +2,19 @@
  * slot per registered plugin (see plugin.h). */
 #include "plugin/plugin.h"
 
+#include <string.h>
+
 #include "config/snapshot.h"
 #include "core/worker.h"
 #include "core/xalloc.h"
+
+const sl_plugin_desc_t *sl_plugin_find(const char *name)
+{
+    for (size_t i = 0; sl_plugin_registry[i] != NULL; i++)
+        if (strcmp(sl_plugin_registry[i]->name, name) == 0)
+            return sl_plugin_registry[i];
+    return NULL;
+}
 
 size_t sl_plugin_count(void)
 {

@@ -229,9 +229,9 @@ static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
     if (c->key_in_body) {
         /* Kong reads and decodes the body before looking anywhere */
         switch (sl_pdk_read_body(req, &body.raw)) {
-        case SL_BODY_WAIT: return SL_AGAIN;
-        case SL_BODY_TOO_LARGE: err = err_body; break;
-        case SL_BODY_READY: break;
+        case SL_RAW_BODY_WAIT: return SL_AGAIN;
+        case SL_RAW_BODY_TOO_LARGE: err = err_body; break;
+        case SL_RAW_BODY_READY: break;
         }
         body.ct = sl_req_header(req, "content-type");
         body.type = sl_body_type(body.ct);

@@ -33,6 +33,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("SLUICE_SOURCE_DIR") or os.path.normpath(os.path.join(HERE, "..", ".."))
 SLUICE_BIN = os.environ.get("SLUICE_BIN") or os.path.normpath(
     os.path.join(HERE, "..", "..", "build", "sluice"))
+# sluice with test-only plugins (test/plugins), built beside it
+SLUICE_TEST_BIN = os.environ.get("SLUICE_TEST_BIN") or os.path.join(
+    os.path.dirname(SLUICE_BIN), "sluice-test")
 
 VERSION = "0.1.0"
 SERVER_TOKEN = "sluice/" + VERSION
@@ -476,8 +479,10 @@ class Gateway:
     """Runs sluice on a free 127.0.0.1 port for the duration of a with-block."""
 
     def __init__(self, cfg, workers=1, env=None, args=(), config_name="kong.yml",
-                 expect_exit=0, use_cli=True, start_timeout=START_TIMEOUT, wait=True):
+                 expect_exit=0, use_cli=True, start_timeout=START_TIMEOUT, wait=True,
+                 binary=None):
         require_binary()
+        self.binary = binary or SLUICE_BIN
         self.cfg = cfg
         self.workers = workers
         self.extra_env = dict(env or {})
@@ -513,7 +518,7 @@ class Gateway:
     # process ---------------------------------------------------------------------------
 
     def command(self):
-        cmd = [SLUICE_BIN]
+        cmd = [self.binary]
         if self.use_cli:
             cmd += ["--config", self.config_path, "--proxy-listen", "127.0.0.1:%d" % self.port,
                     "--admin-listen", "127.0.0.1:%d" % self.admin_port,
