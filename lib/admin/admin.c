@@ -21,6 +21,7 @@
 #include "http/conn.h"
 #include "http/hlist.h"
 #include "http/headers.h"
+#include "log/access.h"
 #include "metrics/prom.h"
 #include "plugin/plugin.h"
 
@@ -66,7 +67,7 @@ static void reply(sl_req_t *req, int status, cJSON *json)
     cJSON_free(text);
     sl_hlist_t hs;
     admin_headers(req, &hs);
-    sl_conn_respond(req->conn, status, NULL, "application/json; charset=utf-8", hs.v, hs.n, body,
+    sl_req_respond(req, status, NULL, "application/json; charset=utf-8", hs.v, hs.n, body,
                     len);
 }
 
@@ -181,7 +182,7 @@ static void reply_metrics(sl_req_t *req)
     sl_admin_metrics(a, req->slot->snap, &body, req->arena);
     sl_hlist_t hs;
     admin_headers(req, &hs);
-    sl_conn_respond(req->conn, 200, NULL, SL_PROM_CONTENT_TYPE, hs.v, hs.n, body.p, body.len);
+    sl_req_respond(req, 200, NULL, SL_PROM_CONTENT_TYPE, hs.v, hs.n, body.p, body.len);
 }
 
 /* Splits the path into at most 4 segments; returns the count, or -1 if there are more. */
@@ -259,7 +260,7 @@ static void post_config(sl_req_t *req, const char *body, size_t len)
         query_flag(req, "check_hash") && strcmp(cfg->hash, req->slot->snap->cfg->hash) == 0) {
         sl_config_free(cfg);
         sl_diag_free(&diag);
-        sl_conn_respond(req->conn, 304, NULL, NULL, NULL, 0, "", 0);
+        sl_req_respond(req, 304, NULL, NULL, NULL, 0, "", 0);
         return;
     }
     if (cfg == NULL || sl_snapshot_compile(cfg, &snap, &diag) != 0) {
@@ -456,8 +457,15 @@ static void admin_abort(sl_req_t *req)
     req->hdata = NULL; /* an upload in progress lives in the request arena */
 }
 
+/* The admin API's requests go to its access log (admin_access_log); no plugin runs. */
+static void admin_end(sl_req_t *req)
+{
+    sl_alog_request(&req->w->alog, req);
+}
+
 const sl_handler_t sl_admin_handler = {
     .start = admin_start,
     .body = admin_body,
     .abort = admin_abort,
+    .end = admin_end,
 };

@@ -17,7 +17,7 @@
 #include "core/log.h"
 #include "core/worker.h"
 #include "core/xalloc.h"
-#include "proxy/proxy.h"
+#include "pipeline/pipeline.h"
 
 typedef struct server {
     const sl_settings_t *s;
@@ -184,7 +184,7 @@ int sl_server_run(const sl_settings_t *s, sl_snapshot_t *snap)
     int bound = 0;
     for (; bound < sv.n_workers; bound++)
         if (sl_worker_bind(&sv.workers[bound], s, bound, s->proxy, s->n_proxy,
-                           &sl_proxy_handler) != 0)
+                           &sl_pipeline_handler) != 0)
             break;
     bool ok = bound == sv.n_workers;
     uint64_t was_nofile;

@@ -16,14 +16,10 @@
 
 #include "core/log.h"
 #include "core/write.h"
-#include "log/access.h"
 #include "core/xalloc.h"
 #include "http/h1write.h"
 #include "http/headers.h"
 #include "http/response.h"
-#include "plugin/chain.h"
-#include "plugin/pdk.h"
-#include "router/path.h"
 
 #define HEAD_BUF_MAX(c) ((c)->w->settings->max_header_size + 1024)
 
@@ -147,8 +143,7 @@ void sl_conn_close(sl_conn_t *c)
     if (c->req) {
         sl_req_t *req = c->req;
         c->w->handler->abort(req);
-        sl_pdk_run_log(req);
-        sl_alog_request(&w->alog, req);
+        c->w->handler->end(req); /* the log phase */
         sl_resp_free(req);
         sl_worker_snap_release(w, req->slot);
         SL_STAT_DEC(w->stats.inflight);
@@ -697,6 +692,11 @@ static int head_complete(sl_conn_t *c)
     req->conn = c;
     req->w = w;
     req->arena = &c->rt->arena;
+    req->scheme = sl_transport_scheme(&c->tr);
+    req->secure = sl_transport_secure(&c->tr);
+    req->local_port = c->local_port;
+    req->conn_serial = c->serial;
+    req->conn_nth = c->requests + 1;
     req->slot = sl_worker_snap_acquire(w);
     req->start_ns = sl_now_ns();
     sl_worker_request_id(w, req->id);
@@ -833,7 +833,7 @@ static void parse_round(sl_conn_t *c)
             if (kind == SL_ERR_SIZE_LIMIT && c->req) {
                 /* a plugin's limit: answered as kong.response.exit does */
                 SL_STAT_INC(c->w->stats.errors_by_kind[kind]);
-                sl_pdk_exit_message(c->req, c->req->expect_continue ? 417 : 413,
+                sl_req_exit_message(c->req, c->req->expect_continue ? 417 : 413,
                                     sl_err_info(kind)->message);
                 return;
             }
@@ -1097,8 +1097,7 @@ static void finish_request(sl_conn_t *c, bool close)
 {
     sl_req_t *req = c->req;
     if (req) {
-        sl_pdk_run_log(req); /* the log phase */
-        sl_alog_request(&c->w->alog, req);
+        c->w->handler->end(req); /* the log phase */
         sl_resp_free(req);
         sl_worker_snap_release(c->w, req->slot);
         SL_STAT_DEC(c->w->stats.inflight);

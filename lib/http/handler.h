@@ -21,6 +21,9 @@ typedef struct sl_handler {
     void (*body)(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last);
     /* The connection goes away: release whatever the request holds. */
     void (*abort)(sl_req_t *req);
+    /* The request is over (answered, or cut because the client went away): its log phase
+     * (plugins' log, the access log). */
+    void (*end)(sl_req_t *req);
 } sl_handler_t;
 
 #endif

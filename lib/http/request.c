@@ -3,8 +3,12 @@
 
 #include <string.h>
 
+#include "core/clock.h"
+
 #include "core/settings.h"
 #include "http/conn.h"
+#include "http/headers.h"
+#include "http/hlist.h"
 #include "http/realip.h"
 
 sl_slice_t sl_req_header(const sl_req_t *req, const char *name)
@@ -73,4 +77,63 @@ bool sl_req_peer_trusted(const sl_req_t *req)
     const sl_settings_t *s = req->w->settings;
     return s->n_trusted_ips &&
            sl_cidr_list_match(s->trusted_ips, s->n_trusted_ips, &req->conn->peer_addr);
+}
+
+/* ---- what a request does to its client -------------------------------------------------- */
+
+void sl_req_respond(sl_req_t *req, int status, const char *reason, const char *content_type,
+                    const sl_header_t *headers, size_t n_headers, const char *body, size_t len)
+{
+    sl_conn_respond(req->conn, status, reason, content_type, headers, n_headers, body, len);
+}
+
+void sl_req_send_error(sl_req_t *req, sl_err_kind_t kind)
+{
+    sl_conn_send_error(req->conn, kind);
+}
+
+void sl_req_exit(sl_req_t *req, int status, const char *content_type, const char *body,
+                 size_t len)
+{
+    const sl_settings_t *s = req->w->settings;
+    sl_hlist_t hs;
+    sl_hlist_init(&hs, req->arena, 2);
+    if (s->headers & SL_HDR_RESPONSE_LATENCY)
+        sl_hlist_add_u64(&hs, SL_SLICE_LIT("X-Kong-Response-Latency"),
+                         (sl_now_ns() - req->start_ns) / 1000000);
+    if (s->headers & SL_HDR_REQUEST_ID)
+        sl_hlist_add(&hs, SL_SLICE_LIT("X-Kong-Request-Id"), sl_slice(req->id, 32));
+    char *copy = sl_arena_strndup(req->arena, body ? body : "", len);
+    sl_conn_respond(req->conn, status, NULL, content_type, hs.v, hs.n, copy, len);
+}
+
+void sl_req_exit_message(sl_req_t *req, int status, const char *message)
+{
+    /* Kong inserts the message without JSON escaping (kong-compat 3.8); escape the two
+     * characters that would break the document */
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, req->arena, 64 + strlen(message));
+    sl_hbuf_lit(&hb, "{\"message\":\"");
+    for (const char *m = message; *m; m++) {
+        if (*m == '"' || *m == '\\')
+            sl_hbuf_lit(&hb, "\\");
+        sl_hbuf_append(&hb, m, 1);
+    }
+    sl_hbuf_lit(&hb, "\"}");
+    sl_req_exit(req, status, "application/json; charset=utf-8", hb.p, hb.len);
+}
+
+bool sl_req_read_body(sl_req_t *req, void (*cb)(sl_req_t *req))
+{
+    return sl_conn_body_read(req->conn, cb);
+}
+
+void sl_req_read_body_cancel(sl_req_t *req)
+{
+    sl_conn_body_read_cancel(req->conn);
+}
+
+int sl_req_local_addr(const sl_req_t *req, struct sockaddr_storage *out)
+{
+    return sl_transport_local(&req->conn->tr, out);
 }

@@ -18,6 +18,7 @@
 #include "core/cidr.h"
 #include "core/slice.h"
 #include "core/worker.h"
+#include "http/errors.h"
 #include "http/response.h"
 #include "router/router.h"
 
@@ -48,6 +49,13 @@ typedef struct sl_req {
     sl_worker_t *w;
     sl_arena_t *arena;           /* the connection's arena, reset after each request */
     sl_snap_slot_t *slot;        /* snapshot this request runs on (worker-local count) */
+
+    /* the connection it came on, as far as anything above HTTP needs it */
+    const char *scheme;          /* "http" or "https" (the transport's) */
+    bool secure;                 /* it came over TLS */
+    uint16_t local_port;         /* the listener's port */
+    uint64_t conn_serial;        /* the worker's count of connections at its accept */
+    uint32_t conn_nth;           /* this request's number on its connection, from 1 */
 
     /* head, as received (slices into the arena copy of the head) */
     sl_slice_t method;
@@ -167,6 +175,31 @@ bool sl_req_query_arg(const sl_req_t *req, const char *name, sl_slice_t *value);
  * the request's lifetime; the address has family 0 when the peer is unknown. */
 const char *sl_req_client_ip(sl_req_t *req);
 const sl_ip_t *sl_req_client_addr(sl_req_t *req);
+
+/* What a request can do to its client; plugins, the PDK and the request driver reach the
+ * client through these, never through the connection (http/conn.c carries them out). */
+
+/* Answers with <status>, <reason> (NULL: the standard phrase), <content_type> (NULL: none),
+ * the extra headers <headers> and <body> (both valid until written: the request arena or
+ * static memory) through the response stream; Date, Content-Length and Server are added. The
+ * request finishes once it is written. Only before the response has started. */
+void sl_req_respond(sl_req_t *req, int status, const char *reason, const char *content_type,
+                    const sl_header_t *headers, size_t n_headers, const char *body,
+                    size_t len);
+/* Answers with the gateway error <kind>: Kong's status, message and negotiated format. */
+void sl_req_send_error(sl_req_t *req, sl_err_kind_t kind);
+/* kong.response.exit: <status>, <content_type> (NULL: none) and <body> (copied), with
+ * X-Kong-Response-Latency and X-Kong-Request-Id as configured. */
+void sl_req_exit(sl_req_t *req, int status, const char *content_type, const char *body,
+                 size_t len);
+/* kong.response.exit with a message: the compact JSON {"message":"<message>"}. */
+void sl_req_exit_message(sl_req_t *req, int status, const char *message);
+/* Reads the whole body into req->body_buf (see sl_conn_body_read): true when that is over
+ * already, false when <cb>(req) runs later (unless the request is answered or cancelled). */
+bool sl_req_read_body(sl_req_t *req, void (*cb)(sl_req_t *req));
+void sl_req_read_body_cancel(sl_req_t *req);
+/* The local address the request came to (the listener's socket); 0 or a negative errno. */
+int sl_req_local_addr(const sl_req_t *req, struct sockaddr_storage *out);
 
 /* True if the connecting peer (Kong's realip_remote_addr) is one of the node's
  * trusted_ips: its X-Forwarded-* headers are then passed on (kong.ip.is_trusted). */

@@ -14,7 +14,6 @@
 #include "admin/render.h"
 #include "config/uuid.h"
 #include "core/addr.h"
-#include "http/conn.h"
 #include "http/request.h"
 
 struct sl_log_entities {
@@ -377,7 +376,6 @@ void sl_log_record(sl_hbuf_t *b, sl_req_t *req, const sl_log_entities_t *ents,
                    uint64_t now_ns, int64_t now_ms)
 {
     sl_arena_t *a = req->arena;
-    const sl_conn_t *c = req->conn;
     int64_t started_ms = now_ms - ms_between(req->start_ns, now_ns);
 
     LIT(b, "{\"request\":{\"id\":");
@@ -388,13 +386,13 @@ void sl_log_record(sl_hbuf_t *b, sl_req_t *req, const sl_log_entities_t *ents,
      * name, "kong" in Kong's nginx template */
     sl_hbuf_t url;
     sl_hbuf_init(&url, a, 32 + req->host.len + req->target.len);
-    sl_hbuf_str(&url, c ? sl_transport_scheme(&c->tr) : "http");
+    sl_hbuf_str(&url, req->scheme ? req->scheme : "http");
     LIT(&url, "://");
     if (req->host.len)
         sl_hbuf_slice(&url, req->host);
     else
         LIT(&url, "kong");
-    sl_hbuf_printf(&url, ":%u", c ? c->local_port : req->port);
+    sl_hbuf_printf(&url, ":%u", req->local_port ? req->local_port : req->port);
     sl_hbuf_slice(&url, req->target);
     LIT(b, ",\"url\":");
     sl_log_json_str(b, url.p, url.len);

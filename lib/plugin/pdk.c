@@ -7,7 +7,6 @@
 #include "config/model.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "http/conn.h"
 #include "http/errors.h"
 #include "http/headers.h"
 #include "http/hlist.h"
@@ -167,32 +166,12 @@ bool sl_pdk_upstream_header_set(const sl_req_t *req, sl_slice_t name)
 void sl_pdk_exit(sl_req_t *req, int status, const char *content_type, const char *body,
                  size_t len)
 {
-    const sl_settings_t *s = req->w->settings;
-    sl_hlist_t hs;
-    sl_hlist_init(&hs, req->arena, 2);
-    if (s->headers & SL_HDR_RESPONSE_LATENCY)
-        sl_hlist_add_u64(&hs, SL_SLICE_LIT("X-Kong-Response-Latency"),
-                         (sl_now_ns() - req->start_ns) / 1000000);
-    if (s->headers & SL_HDR_REQUEST_ID)
-        sl_hlist_add(&hs, SL_SLICE_LIT("X-Kong-Request-Id"), sl_slice(req->id, 32));
-    char *copy = sl_arena_strndup(req->arena, body ? body : "", len);
-    sl_conn_respond(req->conn, status, NULL, content_type, hs.v, hs.n, copy, len);
+    sl_req_exit(req, status, content_type, body, len);
 }
 
 void sl_pdk_exit_message(sl_req_t *req, int status, const char *message)
 {
-    /* Kong inserts the message without JSON escaping (kong-compat 3.8); escape the two
-     * characters that would break the document */
-    sl_hbuf_t hb;
-    sl_hbuf_init(&hb, req->arena, 64 + strlen(message));
-    sl_hbuf_lit(&hb, "{\"message\":\"");
-    for (const char *m = message; *m; m++) {
-        if (*m == '"' || *m == '\\')
-            sl_hbuf_lit(&hb, "\\");
-        sl_hbuf_append(&hb, m, 1);
-    }
-    sl_hbuf_lit(&hb, "\"}");
-    sl_pdk_exit(req, status, "application/json; charset=utf-8", hb.p, hb.len);
+    sl_req_exit_message(req, status, message);
 }
 
 void sl_pdk_set_upstream_query(sl_req_t *req, sl_slice_t query)
@@ -205,7 +184,7 @@ void sl_pdk_set_upstream_query(sl_req_t *req, sl_slice_t query)
 static void phase_failed(sl_req_t *req, const char *plugin, const char *phase)
 {
     sl_log(SL_LOG_ERROR, "plugin %s failed in the %s phase", plugin, phase);
-    sl_conn_send_error(req->conn, SL_ERR_INTERNAL);
+    sl_req_send_error(req, SL_ERR_INTERNAL);
 }
 
 void sl_pdk_error(sl_req_t *req, int status, const char *message)
@@ -310,7 +289,7 @@ static void body_read_done(sl_req_t *req)
 static void body_read_cancel(sl_req_t *req, void *arg)
 {
     (void)arg;
-    sl_conn_body_read_cancel(req->conn);
+    sl_req_read_body_cancel(req);
 }
 
 /* A plugin returned SL_AGAIN after sl_pdk_read_body: the body is read, then the same plugin
@@ -320,7 +299,7 @@ static bool start_body_read(sl_req_t *req)
     req->body_read_wanted = false;
     req->phase_next--;
     sl_pdk_wait(req, body_read_cancel, NULL);
-    if (!sl_conn_body_read(req->conn, body_read_done))
+    if (!sl_req_read_body(req, body_read_done))
         return false;
     req->pending_cancel = NULL;
     return true;

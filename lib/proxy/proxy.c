@@ -135,12 +135,11 @@ static void fail(sl_proxy_t *p, sl_err_kind_t kind)
         sl_conn_close(p->conn);
         return;
     }
-    sl_conn_send_error(p->conn, kind);
+    sl_req_send_error(p->req, kind);
 }
 
 void sl_proxy_abort(sl_req_t *req)
 {
-    sl_pdk_abort(req); /* a plugin waiting in the access phase */
     sl_proxy_t *p = req->proxy;
     if (p == NULL)
         return;
@@ -919,85 +918,11 @@ static void on_up_read(sl_upconn_t *u, ssize_t nread)
 
 /* ---- start ------------------------------------------------------------------------- */
 
-/* Kong's answer to plain HTTP on an https-only route with a 301/302/307/308 code. */
-static void send_redirect(sl_req_t *req, int code)
-{
-    sl_conn_t *c = req->conn;
-    sl_hbuf_t loc;
-    sl_hbuf_init(&loc, req->arena, 16 + req->host.len + req->target.len);
-    sl_hbuf_lit(&loc, "https://");
-    sl_hbuf_slice(&loc, req->host);
-    sl_hbuf_slice(&loc, req->target);
-    sl_header_t hs[2] = {{SL_SLICE_LIT("Location"), sl_slice(loc.p, loc.len)}};
-    size_t n = 1;
-    if (req->w->settings->headers & SL_HDR_REQUEST_ID)
-        hs[n++] = (sl_header_t){SL_SLICE_LIT("X-Kong-Request-Id"), sl_slice(req->id, 32)};
-    if (!req->body_done)
-        c->close_after = true;
-    sl_conn_respond(c, code, NULL, NULL, hs, n, "", 0);
-}
-
-static void proxy_after_access(sl_req_t *req);
-
-void sl_proxy_start(sl_req_t *req)
-{
-    const sl_snapshot_t *snap = req->slot->snap;
-    req->filters = &sl_pdk_filters;
-    /* the rewrite phase: global plugins, before routing */
-    if (snap->global_chain.phases & SL_PHASE_REWRITE) {
-        req->chain = &snap->global_chain;
-        if (!sl_pdk_run_rewrite(req, &snap->global_chain))
-            return;
-    }
-    sl_router_req_t rr = {
-        .method = req->method,
-        .host = req->host,
-        .port = req->port,
-        .path = sl_slice(req->norm_path, req->norm_len),
-        .headers = req->headers,
-        .n_headers = req->n_headers,
-        .https = sl_transport_secure(&req->conn->tr),
-    };
-    if (!sl_router_match(snap->router, &rr, &req->match)) {
-        req->chain = &snap->global_chain;
-        sl_conn_send_error(req->conn, SL_ERR_NO_ROUTE);
-        return;
-    }
-    const sl_route_t *route = req->match.route;
-    req->route = route;
-    req->chain = &snap->route_chains[route->rt_index];
-    /* an https-only route: Kong checks the scheme a trusted proxy forwarded, if any */
-    if (!(route->protocols & SL_PROTO_HTTP) && !sl_transport_secure(&req->conn->tr) &&
-        !(sl_req_peer_trusted(req) &&
-          SL_SLICE_EQ_LIT(sl_req_header(req, "x-forwarded-proto"), "https"))) {
-        if (route->https_redirect_status_code == 426)
-            sl_conn_send_error(req->conn, SL_ERR_HTTPS_REQUIRED);
-        else
-            send_redirect(req, route->https_redirect_status_code);
-        return;
-    }
-    /* the access phase: authentication, limits, early answers (Kong runs it before
-     * noticing that a route has no service); a plugin may wait on I/O and resume later */
-    if (sl_pdk_run_access(req, proxy_after_access) == SL_CONTINUE)
-        proxy_after_access(req);
-}
-
-static void proxy_after_access(sl_req_t *req)
+void sl_proxy_forward(sl_req_t *req)
 {
     const sl_snapshot_t *snap = req->slot->snap;
     const sl_route_t *route = req->route;
-    if (route->service == NULL) {
-        sl_conn_send_error(req->conn, SL_ERR_NO_SERVICE);
-        return;
-    }
-    const sl_service_t *svc = route->service;
-    req->service = svc;
-    if (req->body_overflow && req->body_received > 0) {
-        /* a plugin read part of a body too large for it and went on: the part read cannot
-         * be sent any more */
-        sl_conn_send_error(req->conn, SL_ERR_PAYLOAD_TOO_LARGE);
-        return;
-    }
+    const sl_service_t *svc = req->service;
 
     sl_proxy_t *p = sl_arena_calloc(req->arena, 1, sizeof(*p));
     p->req = req;
@@ -1043,9 +968,3 @@ static void proxy_after_access(sl_req_t *req)
     }
     pick_and_connect(p);
 }
-
-const sl_handler_t sl_proxy_handler = {
-    .start = sl_proxy_start,
-    .body = sl_proxy_body,
-    .abort = sl_proxy_abort,
-};

@@ -1,7 +1,8 @@
 /*
- * The proxy: what happens to a request once its head is parsed. Routing, the upstream path
- * and head, the balancer and the upstream connection (with retries and timeouts), then the
- * response streamed back with its headers rewritten, or a WebSocket tunnel after a 101.
+ * The proxy: the handler step of a routed request (pipeline/pipeline.h drives the phases
+ * around it). The upstream path and head, the balancer and the upstream connection (with
+ * retries and timeouts), then the response given to the response stream with its headers
+ * rewritten, or a WebSocket tunnel after a 101.
  *
  * Thread: the owning worker only.
  */
@@ -15,9 +16,10 @@
 #include "http/handler.h"
 #include "http/request.h"
 
-/* Handles a request whose head is parsed (the body, if any, is not read yet). The proxy
- * answers through the sl_conn_* functions; it may answer before returning. */
-void sl_proxy_start(sl_req_t *req);
+/* The handler step of a routed request whose access phase has passed (pipeline/pipeline.h):
+ * req->route and req->service are set; the body, if any, is not read yet. The proxy answers
+ * through the response stream; it may answer before returning. */
+void sl_proxy_forward(sl_req_t *req);
 
 /* Request body pieces (decoded from the client's framing; raw bytes in tunnel mode). <last>:
  * the body (or the client's side of the tunnel) ends after these. The proxy calls
@@ -26,8 +28,5 @@ void sl_proxy_body(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last);
 
 /* The client connection is going away: release the upstream side. */
 void sl_proxy_abort(sl_req_t *req);
-
-/* The three above, as the handler of proxy listeners. */
-extern const sl_handler_t sl_proxy_handler;
 
 #endif

@@ -18,7 +18,7 @@
 
 #include "config/node.h"
 #include "core/addr.h"
-#include "http/conn.h"
+#include "http/request.h"
 #include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
@@ -88,15 +88,14 @@ static void tracker(sl_req_t *req, char *out, size_t cap)
     static _Thread_local long tid;
     if (tid == 0)
         tid = (long)syscall(SYS_gettid);
-    sl_conn_t *c = req->conn;
     char addr[INET6_ADDRSTRLEN] = "";
     struct sockaddr_storage ss;
-    if (sl_transport_local(&c->tr, &ss) == 0)
+    if (sl_req_local_addr(req, &ss) == 0)
         sl_addr_ip((struct sockaddr *)&ss, addr, sizeof(addr));
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(out, cap, "%s-%u-%ld-%llu-%u-%lld.%03ld", addr, (unsigned)c->local_port, tid,
-             (unsigned long long)c->serial, c->requests + 1, (long long)ts.tv_sec,
+    snprintf(out, cap, "%s-%u-%ld-%llu-%u-%lld.%03ld", addr, (unsigned)req->local_port, tid,
+             (unsigned long long)req->conn_serial, req->conn_nth, (long long)ts.tv_sec,
              ts.tv_nsec / 1000000);
 }
 

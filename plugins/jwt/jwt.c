@@ -25,7 +25,6 @@
 #include "core/base64.h"
 #include "core/log.h"
 #include "core/xalloc.h"
-#include "http/conn.h"
 #include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
@@ -480,7 +479,7 @@ static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
                    &tokens);
     if (tokens.n > 0 && tokens.first.len > SL_JWT_MAX_LEN) {
         /* what nginx answers before Kong's plugin ever sees such a header line */
-        sl_conn_send_error(req->conn, SL_ERR_HEADER_TOO_LARGE);
+        sl_req_send_error(req, SL_ERR_HEADER_TOO_LARGE);
         return SL_RESPONDED;
     }
 

@@ -20,7 +20,6 @@
 
 #include "config/model.h"
 #include "counters.h"
-#include "http/conn.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 #include "redis.h"
