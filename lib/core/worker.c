@@ -21,6 +21,7 @@
 #include "core/write.h"
 #include "core/xalloc.h"
 #include "http/conn.h"
+#include "http/request.h"
 #include "metrics/store.h"
 #include "plugin/plugin.h"
 #include "proxy/dns.h"
@@ -228,6 +229,7 @@ void sl_worker_cleanup(sl_worker_t *w)
     if (pending)
         sl_snapshot_release(pending);
     sl_conn_rt_pool_free(w);
+    sl_req_pool_free(w);
     sl_bufpool_destroy(&w->bufs);
     /* the admin API, the only reader, has stopped answering before any worker stops */
     sl_metrics_free(w->metrics);

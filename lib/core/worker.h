@@ -89,6 +89,8 @@ typedef struct sl_worker {
     sl_conn_t *conns;                 /* open client connections (intrusive list) */
     sl_conn_rt_t *conn_rts;           /* pool of request-time connection state (http/conn.h) */
     size_t n_conn_rts;
+    struct sl_req_arena *req_arenas;  /* pool of request arenas (http/request.h) */
+    size_t n_req_arenas;
     uint32_t max_conns;               /* client connections held at most (worker_connections) */
     uint64_t conns_refused;           /* connections refused at the ceiling since the last
                                          log line about it */

@@ -48,11 +48,10 @@ static void set_idle(sl_conn_t *c, bool idle)
 /* ---- request-time state ------------------------------------------------------------- */
 
 /* Pooled sl_conn_rt_t kept per worker; past this they go back to malloc. Each holds a
- * parser, the arena's first block and small arrays, about 9 KiB. */
+ * parser, the arena's first block (write requests, answers to unparseable heads) and small
+ * arrays, about 5 KiB. A request's own memory is its arena (sl_req_new). */
 #define RT_POOL_MAX 1024
-/* The request arena's first block, kept across requests: a proxied request with its
- * upstream head and its response's header list fits, so it allocates nothing. */
-#define RT_ARENA_BLOCK 8192
+#define RT_ARENA_BLOCK 4096
 
 static void rt_free(sl_conn_rt_t *rt)
 {
@@ -120,6 +119,8 @@ static void handle_closed(sl_conn_t *c)
 {
     if (--c->writes_pending > 0)
         return;
+    if (c->ended_req) /* its memory may back writes libuv cancelled: freed only now */
+        sl_req_free(c->ended_req);
     rt_give(c);
     free(c);
 }
@@ -148,6 +149,7 @@ void sl_conn_close(sl_conn_t *c)
         sl_worker_snap_release(w, req->slot);
         SL_STAT_DEC(w->stats.inflight);
         c->req = NULL;
+        c->ended_req = req;
     }
     if (c->prev)
         c->prev->next = c->next;
@@ -650,7 +652,8 @@ void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
         rid = rid_buf;
     }
     sl_mime_t m = negotiate(c, info);
-    char *body = sl_arena_alloc(&c->rt->arena, 1024);
+    sl_arena_t *a = req ? req->arena : &c->rt->arena;
+    char *body = sl_arena_alloc(a, 1024);
     size_t body_len = sl_err_body(m, info->message, rid, body, 1024);
     /* after an unparseable head nothing else on the connection can be trusted; an unread
      * body is read and dropped after the response (see sl_conn_response_done), as nginx does */
@@ -668,14 +671,14 @@ void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
     }
     if (s->headers & SL_HDR_RESPONSE_LATENCY) {
         sl_hlist_t tmp;
-        sl_hlist_init(&tmp, &c->rt->arena, 1);
+        sl_hlist_init(&tmp, a, 1);
         sl_hlist_add_u64(&tmp, SL_SLICE_LIT("X-Kong-Response-Latency"),
                          req ? (sl_now_ns() - req->start_ns) / 1000000 : 0);
         hs[n++] = tmp.v[0];
     }
     if (s->headers & SL_HDR_REQUEST_ID)
         hs[n++] = (sl_header_t){SL_SLICE_LIT("X-Kong-Request-Id"),
-                                sl_slice(sl_arena_strndup(&c->rt->arena, rid, strlen(rid)),
+                                sl_slice(sl_arena_strndup(a, rid, strlen(rid)),
                                          strlen(rid))};
     sl_conn_respond(c, info->status, info->reason, sl_mime_content_type(m), hs, n, body,
                     body_len);
@@ -687,11 +690,9 @@ void sl_conn_send_error(sl_conn_t *c, sl_err_kind_t kind)
 static int head_complete(sl_conn_t *c)
 {
     sl_worker_t *w = c->w;
-    sl_req_t *req = sl_arena_calloc(&c->rt->arena, 1, sizeof(*req));
+    sl_req_t *req = sl_req_new(w);
     c->req = req;
     req->conn = c;
-    req->w = w;
-    req->arena = &c->rt->arena;
     req->scheme = sl_transport_scheme(&c->tr);
     req->secure = sl_transport_secure(&c->tr);
     req->local_port = c->local_port;
@@ -703,7 +704,7 @@ static int head_complete(sl_conn_t *c)
     SL_STAT_INC(w->stats.requests);
     SL_STAT_INC(w->stats.inflight);
     req->head_in = c->pos - c->rt->rp.method_off;
-    int e = sl_reqparse_build(&c->rt->rp, c->buf, c->pos, &c->rt->arena, c->local_port, req);
+    int e = sl_reqparse_build(&c->rt->rp, c->buf, c->pos, req->arena, c->local_port, req);
     if (e)
         return e;
     uint64_t max = w->settings->max_body_size;
@@ -1111,14 +1112,20 @@ static void finish_request(sl_conn_t *c, bool close)
                        (c->rt && c->rt->rp.started));
         c->req = NULL;
         c->requests++;
-        if (linger)
+        if (linger) {
+            if (req)
+                sl_req_free(req);
             linger_close(c);
-        else
+        } else {
+            c->ended_req = req; /* freed once the handles are closed */
             sl_conn_close(c);
+        }
         return;
     }
     c->req = NULL;
     c->requests++;
+    if (req)
+        sl_req_free(req);
     c->state = SL_CONN_HEAD;
     c->body_wanted = false;
     c->discarding = false;

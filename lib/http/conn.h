@@ -42,13 +42,14 @@ typedef void (*sl_conn_write_cb)(sl_conn_t *c, void *arg);
 #define SL_LINGER_MS 5000
 
 /* What a connection needs only while it has bytes to parse or a request in progress: the
- * request parser, the request arena and the body pieces of a parse round. It is taken from
+ * request parser, a small arena (write requests, answers to unparseable heads) and the body
+ * pieces of a parse round. It is taken from
  * the worker's pool when a request's first bytes arrive and given back when the connection
  * goes idle, so an idle keep-alive connection holds only its sl_conn (nginx keeps about
  * 1 KB per idle connection; so does this). */
 typedef struct sl_conn_rt {
     sl_reqparse_t rp;             /* request parser (llhttp inside); rp.data is the conn */
-    sl_arena_t arena;             /* request arena, reset between requests */
+    sl_arena_t arena;             /* reset between requests */
     uv_buf_t *pieces;             /* body pieces of one parse round (into the read buffer) */
     size_t n_pieces, cap_pieces;
     struct sl_conn_rt *next_free; /* in the worker's pool */
@@ -67,7 +68,9 @@ struct sl_conn {
 
     char *buf;                    /* read buffer (bufpool) or NULL while idle */
     size_t cap, len, pos;         /* bytes held, bytes parsed */
-    sl_req_t *req;                /* current request or NULL (in rt->arena) */
+    sl_req_t *req;                /* current request or NULL (sl_req_new) */
+    sl_req_t *ended_req;          /* the last request of a connection being closed, freed
+                                     once its handles are */
 
     /* request body */
     void (*body_read_cb)(sl_req_t *req); /* runs when buffering ends later */

@@ -1,15 +1,74 @@
 /* Lookups on a parsed request (see request.h). */
 #include "http/request.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 
 #include "core/settings.h"
+#include "core/xalloc.h"
 #include "http/conn.h"
 #include "http/headers.h"
 #include "http/hlist.h"
 #include "http/realip.h"
+
+/* ---- request memory ------------------------------------------------------------------- */
+
+/* A pooled request arena; the arena comes first, so req->arena leads back to it. */
+struct sl_req_arena {
+    sl_arena_t arena;
+    struct sl_req_arena *next;
+};
+
+/* Arenas kept per worker; past this they are freed. */
+#define REQ_POOL_MAX 1024
+#define REQ_ARENA_BLOCK 8192
+
+sl_req_t *sl_req_new(sl_worker_t *w)
+{
+    struct sl_req_arena *ra = w->req_arenas;
+    if (ra) {
+        w->req_arenas = ra->next;
+        w->n_req_arenas--;
+    } else {
+        ra = sl_xmalloc(sizeof(*ra));
+        sl_arena_init(&ra->arena, REQ_ARENA_BLOCK);
+    }
+    ra->next = NULL;
+    sl_req_t *req = sl_arena_calloc(&ra->arena, 1, sizeof(*req));
+    req->arena = &ra->arena;
+    req->w = w;
+    return req;
+}
+
+void sl_req_free(sl_req_t *req)
+{
+    sl_worker_t *w = req->w;
+    struct sl_req_arena *ra = (struct sl_req_arena *)req->arena;
+    sl_arena_reset(&ra->arena); /* <req> lived in it */
+    if (w->n_req_arenas >= REQ_POOL_MAX) {
+        sl_arena_destroy(&ra->arena);
+        free(ra);
+        return;
+    }
+    ra->next = w->req_arenas;
+    w->req_arenas = ra;
+    w->n_req_arenas++;
+}
+
+void sl_req_pool_free(sl_worker_t *w)
+{
+    while (w->req_arenas) {
+        struct sl_req_arena *ra = w->req_arenas;
+        w->req_arenas = ra->next;
+        sl_arena_destroy(&ra->arena);
+        free(ra);
+    }
+    w->n_req_arenas = 0;
+}
+
+/* ---- lookups ------------------------------------------------------------------------------ */
 
 sl_slice_t sl_req_header(const sl_req_t *req, const char *name)
 {

@@ -47,7 +47,7 @@ typedef void (*sl_req_cancel_cb)(sl_req_t *req, void *arg);
 typedef struct sl_req {
     sl_conn_t *conn;
     sl_worker_t *w;
-    sl_arena_t *arena;           /* the connection's arena, reset after each request */
+    sl_arena_t *arena;           /* the request's own (sl_req_new), freed at its end */
     sl_snap_slot_t *slot;        /* snapshot this request runs on (worker-local count) */
 
     /* the connection it came on, as far as anything above HTTP needs it */
@@ -159,6 +159,14 @@ typedef struct sl_req {
     sl_proxy_t *proxy;           /* proxy state while proxying */
     void *hdata;                 /* other handlers' state (the admin API's POST /config) */
 } sl_req_t;
+
+/* A new request on <w>, zeroed, in its own arena taken from the worker's pool (the first
+ * block of 8 KiB is kept across requests, so a common request allocates nothing). */
+sl_req_t *sl_req_new(sl_worker_t *w);
+/* Gives <req>'s arena, and with it the request, back to the pool. */
+void sl_req_free(sl_req_t *req);
+/* Frees the worker's pool of request arenas, once its loop is done. */
+void sl_req_pool_free(sl_worker_t *w);
 
 /* The first header <name> of the request (case-insensitive); an empty slice with p == NULL
  * when absent. */
