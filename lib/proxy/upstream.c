@@ -114,6 +114,8 @@ void sl_pool_free(sl_pool_t *p)
 
 sl_upconn_t *sl_pool_take(sl_pool_t *p, const struct sockaddr_storage *addr)
 {
+    if (p == NULL)
+        return NULL; /* the worker stops */
     sl_pool_bucket_t *b = bucket_for(p, addr, false);
     if (b == NULL || b->idle == NULL)
         return NULL;
@@ -255,6 +257,11 @@ void sl_upconn_read_stop(sl_upconn_t *u)
 
 void sl_upconn_release(sl_upconn_t *u)
 {
+    sl_upconn_release_for(u, 0);
+}
+
+void sl_upconn_release_for(sl_upconn_t *u, uint32_t idle_ms)
+{
     sl_worker_t *w = u->w;
     const sl_settings_t *s = w->settings;
     u->owner = NULL;
@@ -265,7 +272,7 @@ void sl_upconn_release(sl_upconn_t *u)
     sl_bufpool_put(&w->bufs, u->buf, u->cap);
     u->buf = NULL;
     u->cap = u->len = u->pos = 0;
-    if (s->upstream_keepalive_pool_size == 0 ||
+    if (w->pool == NULL || s->upstream_keepalive_pool_size == 0 || /* the worker stops */
         (s->upstream_keepalive_max_requests && u->requests >= s->upstream_keepalive_max_requests)) {
         sl_upconn_close(u);
         return;
@@ -283,7 +290,8 @@ void sl_upconn_release(sl_upconn_t *u)
     b->idle = u;
     b->n_idle++;
     sl_upconn_read_start(u, NULL);
-    sl_deadline_set(&u->timer, s->upstream_keepalive_idle_timeout_ms, on_idle_timeout);
+    sl_deadline_set(&u->timer, idle_ms ? idle_ms : s->upstream_keepalive_idle_timeout_ms,
+                    on_idle_timeout);
 }
 
 static void on_write_done(sl_write_t *wr, int status)

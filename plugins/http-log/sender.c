@@ -7,13 +7,12 @@
  * records while the batch is in flight or waits for a retry.
  *
  * Handles: each queue embeds two timers, `timer` (the coalescing delay, or the wait before a
- * retry) and `io_timer` (an attempt's timeout, or the idle connection's keep-alive), and is
- * freed from the second one's close callback. A connection is its own allocation, freed
- * from its close callback; a queue drops it (client_close) and never hears from it again.
+ * retry) and `io_timer` (an attempt's timeout), and is freed from the second one's close
+ * callback. Batches go out through the gateway's upstream client (proxy/client.h), on the
+ * worker's keep-alive pool: a connection waits there `keepalive` ms between batches.
  */
 #include "plugins/http-log/sender.h"
 
-#include <llhttp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,23 +23,12 @@
 
 #include "core/log.h"
 #include "core/xalloc.h"
-#include "net/transport.h"
+#include "proxy/client.h"
 #include "proxy/dns.h"
 
 #define IDLE_QUEUE_MS (5 * 60 * 1000) /* an empty queue unused this long is freed */
 
 typedef struct queue queue_t;
-
-typedef struct client {
-    sl_transport_t tr;        /* the byte stream (tr.data is the client) */
-    uv_connect_t creq;
-    sl_write_t wreq;
-    queue_t *q;               /* NULL once the queue dropped it (it is closing) */
-    llhttp_t parser;
-    bool connected;
-    bool done;                /* the response ended */
-    char rbuf[4096];
-} client_t;
 
 struct queue {
     queue_t *next;
@@ -68,7 +56,8 @@ struct queue {
     unsigned retries;
     bool in_flight;           /* an attempt is under way */
 
-    client_t *cli;
+    sl_upclient_t *x;         /* the exchange of an attempt under way */
+    uv_buf_t xbuf;            /* what it sends (send, send_len) */
     sl_dns_waiter_t *dns;
     uv_timer_t timer, io_timer;
     int open_handles;
@@ -97,34 +86,18 @@ static void on_coalesce_timer(uv_timer_t *t)
     flush(t->data);
 }
 
-static void client_close(queue_t *q);
-
-/* The keep-alive connection was idle for keepalive ms. */
-static void on_idle_timer(uv_timer_t *t)
-{
-    client_close(t->data);
-}
-
 static uint64_t now_ms(queue_t *q)
 {
     return uv_now(q->set->w->loop);
 }
 
-/* ---- the connection ---- */
+/* ---- the exchange ---- */
 
-static void on_client_closed(sl_transport_t *t)
+/* Abandons the attempt's exchange, if any. */
+static void drop_exchange(queue_t *q)
 {
-    free(t->data);
-}
-
-static void client_close(queue_t *q)
-{
-    client_t *cli = q->cli;
-    if (cli == NULL)
-        return;
-    q->cli = NULL;
-    cli->q = NULL;
-    sl_transport_close(&cli->tr, on_client_closed);
+    sl_upclient_cancel(q->x);
+    q->x = NULL;
 }
 
 static void fail_attempt(queue_t *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -162,17 +135,16 @@ static void fail_attempt(queue_t *q, const char *fmt, ...)
     uv_timer_start(&q->timer, on_retry_timer, delay, 0);
 }
 
-static void response_done(queue_t *q)
+static void on_done(void *arg, int err, int status, const char *why)
 {
-    client_t *cli = q->cli;
-    int status = cli->parser.status_code;
-    bool keep = llhttp_should_keep_alive(&cli->parser);
+    queue_t *q = arg;
+    q->x = NULL;
     uv_timer_stop(&q->io_timer);
+    if (err < 0) {
+        fail_attempt(q, "%s", why ? why : uv_strerror(err));
+        return;
+    }
     q->in_flight = false;
-    if (!keep)
-        client_close(q);
-    else
-        uv_timer_start(&q->io_timer, on_idle_timer, q->c.keepalive_ms, 0);
     /* kong/plugins/http-log/handler.lua: any status below 400 is delivered */
     if (status >= 400) {
         fail_attempt(q, "returned status code %d", status);
@@ -186,112 +158,18 @@ static void response_done(queue_t *q)
     next_batch(q);
 }
 
-static int on_message_complete(llhttp_t *p)
-{
-    ((client_t *)p->data)->done = true;
-    return HPE_PAUSED; /* anything after the response is not ours to read */
-}
+static const sl_upclient_hooks_t exchange_hooks = {.on_done = on_done};
 
-static const llhttp_settings_t *parser_settings(void)
+static void send_to(queue_t *q, const struct sockaddr_storage *addr)
 {
-    static llhttp_settings_t s;
-    static bool init;
-    if (!init) {
-        llhttp_settings_init(&s);
-        s.on_message_complete = on_message_complete;
-        init = true;
-    }
-    return &s;
-}
-
-static void on_alloc(sl_transport_t *t, uv_buf_t *buf)
-{
-    client_t *cli = t->data;
-    *buf = uv_buf_init(cli->rbuf, sizeof(cli->rbuf));
-}
-
-static void on_read(sl_transport_t *t, ssize_t nread)
-{
-    client_t *cli = t->data;
-    queue_t *q = cli->q;
-    if (q == NULL || nread == 0)
-        return;
-    if (!q->in_flight) {
-        client_close(q); /* an idle connection the receiver closed (or spoke on) */
-        return;
-    }
-    if (nread < 0) {
-        if (nread == UV_EOF && llhttp_finish(&cli->parser) == HPE_OK && cli->done) {
-            response_done(q);
-            return;
-        }
-        client_close(q);
-        fail_attempt(q, "%s", nread == UV_EOF ? "connection closed before the response"
-                                              : uv_strerror((int)nread));
-        return;
-    }
-    llhttp_errno_t err = llhttp_execute(&cli->parser, cli->rbuf, (size_t)nread);
-    if (cli->done) {
-        response_done(q);
-    } else if (err != HPE_OK) {
-        client_close(q);
-        fail_attempt(q, "invalid response: %s", llhttp_errno_name(err));
-    }
-}
-
-static void on_written(sl_write_t *wr, int status)
-{
-    client_t *cli = wr->data;
-    if (cli->q == NULL || status == 0)
-        return;
-    queue_t *q = cli->q;
-    client_close(q);
-    fail_attempt(q, "%s", uv_strerror(status));
-}
-
-static void write_request(queue_t *q)
-{
-    client_t *cli = q->cli;
-    llhttp_init(&cli->parser, HTTP_RESPONSE, parser_settings());
-    cli->parser.data = cli;
-    cli->done = false;
-    cli->wreq.data = cli;
-    uv_buf_t b = uv_buf_init(q->send, (unsigned)q->send_len);
-    int rc = sl_transport_write(&cli->tr, &b, 1, &cli->wreq, on_written);
-    if (rc < 0) {
-        client_close(q);
-        fail_attempt(q, "%s", uv_strerror(rc));
-    }
-}
-
-static void on_connect(sl_transport_t *t, int status)
-{
-    client_t *cli = t->data;
-    queue_t *q = cli->q;
-    if (q == NULL)
-        return;
-    if (status < 0) {
-        client_close(q);
-        fail_attempt(q, "%s", uv_strerror(status));
-        return;
-    }
-    cli->connected = true;
-    sl_transport_read_start(&cli->tr, on_alloc, on_read);
-    write_request(q);
-}
-
-static void connect_to(queue_t *q, const struct sockaddr_storage *addr)
-{
-    client_t *cli = sl_xcalloc(1, sizeof(*cli));
-    sl_tcp_transport_init(&cli->tr, q->set->w, cli);
-    cli->q = q;
-    q->cli = cli;
-    int rc = sl_transport_connect(&cli->tr, &cli->creq, (const struct sockaddr *)addr,
-                                  on_connect);
-    if (rc < 0) {
-        client_close(q);
-        fail_attempt(q, "%s", uv_strerror(rc));
-    }
+    sl_upclient_opts_t o = {
+        .connect_timeout_ms = q->c.timeout_ms,
+        .io_timeout_ms = q->c.timeout_ms,
+        .idle_timeout_ms = q->c.keepalive_ms,
+        .keepalive = true,
+    };
+    q->xbuf = uv_buf_init(q->send, (unsigned)q->send_len);
+    q->x = sl_upclient_start(q->set->w, addr, &q->xbuf, 1, &o, &exchange_hooks, q);
 }
 
 static void on_dns(void *arg, int status, const struct sockaddr_storage *addr)
@@ -302,7 +180,7 @@ static void on_dns(void *arg, int status, const struct sockaddr_storage *addr)
         fail_attempt(q, "could not resolve: %s", uv_strerror(status));
         return;
     }
-    connect_to(q, addr);
+    send_to(q, addr);
 }
 
 static void on_attempt_timeout(uv_timer_t *t)
@@ -312,7 +190,7 @@ static void on_attempt_timeout(uv_timer_t *t)
         sl_dns_cancel(q->dns);
         q->dns = NULL;
     }
-    client_close(q);
+    drop_exchange(q);
     fail_attempt(q, "timeout");
 }
 
@@ -320,15 +198,10 @@ static void start_attempt(queue_t *q)
 {
     q->in_flight = true;
     uv_timer_start(&q->io_timer, on_attempt_timeout, q->c.timeout_ms, 0);
-    if (q->cli && q->cli->connected) {
-        write_request(q);
-        return;
-    }
-    client_close(q); /* not connected: cannot happen between attempts, but be sure */
     struct sockaddr_storage addr;
     int rc = sl_dns_resolve(q->set->w->dns, q->host, q->c.port, &addr, on_dns, q, &q->dns);
     if (rc == 0)
-        connect_to(q, &addr);
+        send_to(q, &addr);
     else if (rc < 0)
         fail_attempt(q, "could not resolve: %s", uv_strerror(rc));
 }
@@ -479,7 +352,7 @@ static void q_finish(queue_t *q)
         sl_dns_cancel(q->dns);
         q->dns = NULL;
     }
-    client_close(q);
+    drop_exchange(q);
     q->closing = true;
     q->in_flight = false;
     uv_close((uv_handle_t *)&q->timer, on_queue_handle_closed);

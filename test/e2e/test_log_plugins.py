@@ -268,6 +268,7 @@ class Receiver:
     def __init__(self):
         self.requests = []
         self.statuses = []
+        self.close_after = False
         self.lock = threading.Lock()
         outer = self
 
@@ -283,7 +284,8 @@ class Receiver:
                 with outer.lock:
                     outer.requests.append({"method": self.command, "path": self.path,
                                            "headers": dict(self.headers.items()),
-                                           "body": body, "time": time.time()})
+                                           "body": body, "time": time.time(),
+                                           "peer_port": self.client_address[1]})
                     status = outer.statuses.pop(0) if outer.statuses else 200
                 out = b'{"ok":true}'
                 self.send_response(status)
@@ -291,6 +293,10 @@ class Receiver:
                 self.send_header("Content-Length", str(len(out)))
                 self.end_headers()
                 self.wfile.write(out)
+                if outer.close_after:
+                    # a keep-alive answer, then the connection goes: the gateway's pooled
+                    # connection is stale by the next batch
+                    self.close_connection = True
 
             do_POST = do_PUT = do_PATCH = handle_any
 
@@ -419,6 +425,29 @@ class TestHttpLog(GatewayTestCase):
             self.assertEqual([x["request"]["id"] for x in rx.records()], [rid] * 3)
             gaps = [b["time"] - a["time"] for a, b in zip(rx.requests, rx.requests[1:])]
             self.assertLess(max(gaps), 2.0)  # initial_retry_delay 0.01 s, doubling
+
+    def test_batches_share_one_keepalive_connection(self):
+        # the batches go through the gateway's upstream client on the worker's keep-alive
+        # pool: one connection serves them all
+        with Receiver() as rx, Gateway(self.doc(http_endpoint=rx.url())) as gw:
+            for i in range(4):
+                self.assertEqual(gw.get("/p/%d" % i).status, 200)
+                self.assertTrue(rx.wait(i + 1))
+            ports = {r["peer_port"] for r in rx.requests}
+            self.assertEqual(len(ports), 1, ports)
+
+    def test_receiver_closing_after_each_batch_loses_nothing(self):
+        with Receiver() as rx:
+            rx.close_after = True
+            with Gateway(self.doc(http_endpoint=rx.url())) as gw:
+                rids = []
+                for i in range(4):
+                    rids.append(gw.get("/p/%d" % i).header("x-kong-request-id"))
+                    self.assertTrue(rx.wait(i + 1))
+                    time.sleep(0.05)
+                self.assertNotIn("failed request", gw.stderr())
+            self.assertEqual([x["request"]["id"] for x in rx.records()], rids)
+            self.assertEqual(len({r["peer_port"] for r in rx.requests}), 4)
 
     def test_receiver_down_requests_unaffected(self):
         conf = {"http_endpoint": "http://127.0.0.1:%d/log" % dead_port(),
