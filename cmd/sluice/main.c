@@ -11,7 +11,7 @@
 #include "config/load.h"
 #include "config/snapshot.h"
 #include "core/log.h"
-#include "core/server.h"
+#include "runtime/server.h"
 #include "core/settings.h"
 
 static void usage(FILE *f)

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "admin/metrics.h"
-#include "admin/render.h"
+#include "config/render.h"
 #include "config/errtree.h"
 #include "config/load.h"
 #include "core/log.h"
@@ -297,7 +297,7 @@ static void post_config(sl_req_t *req, const char *body, size_t len)
     /* Kong answers with the new entities, flattened: {"services": {"<id>": {...}}, ...} */
     cJSON *out = cJSON_CreateObject();
     for (size_t i = 0; collections[i]; i++) {
-        cJSON *list = sl_admin_list_json(snap->cfg, collections[i], snap->loaded_at);
+        cJSON *list = sl_entity_list_json(snap->cfg, collections[i], snap->loaded_at);
         cJSON *map = cJSON_AddObjectToObject(out, collections[i]);
         cJSON *item, *data = list ? cJSON_GetObjectItemCaseSensitive(list, "data") : NULL;
         cJSON_ArrayForEach(item, data)
@@ -405,10 +405,10 @@ static void admin_start(sl_req_t *req)
         else if (!get)
             reply_message(req, 405, "Method not allowed");
         else
-            reply(req, 200, sl_admin_list_json(cfg, entity, at));
+            reply(req, 200, sl_entity_list_json(cfg, entity, at));
         return;
     }
-    const void *e = sl_admin_find(cfg, entity, seg[1]);
+    const void *e = sl_entity_find(cfg, entity, seg[1]);
     if (n == 2) {
         if (SL_SLICE_EQ_LIT(m, "PUT"))
             reply_unsupported(req, "create or update", entity);
@@ -421,7 +421,7 @@ static void admin_start(sl_req_t *req)
         else if (e == NULL)
             reply_message(req, 404, "Not found");
         else
-            reply(req, 200, sl_admin_entity_json(cfg, entity, e, at));
+            reply(req, 200, sl_entity_json(cfg, entity, e, at));
         return;
     }
     /* nested views: /upstreams/{u}/health, and the children lists Kong has
@@ -430,7 +430,7 @@ static void admin_start(sl_req_t *req)
     bool health = n == 3 && strcmp(entity, "upstreams") == 0 && strcmp(sub, "health") == 0;
     cJSON *out = NULL;
     if (n == 3 && e && !health)
-        out = sl_admin_children_json(cfg, entity, e, sub, at);
+        out = sl_entity_children_json(cfg, entity, e, sub, at);
     if (n != 3 || (!health && e && out == NULL)) {
         reply_message(req, 404, "Not found");
         return;
@@ -448,7 +448,7 @@ static void admin_start(sl_req_t *req)
         return;
     }
     if (health)
-        out = sl_admin_upstream_health_json(cfg, e, a->node_id, at);
+        out = sl_entity_upstream_health_json(cfg, e, a->node_id, at);
     reply(req, 200, out);
 }
 
@@ -460,7 +460,7 @@ static void admin_abort(sl_req_t *req)
 /* The admin API's requests go to its access log (admin_access_log); no plugin runs. */
 static void admin_end(sl_req_t *req)
 {
-    sl_alog_request(&req->w->alog, req);
+    sl_alog_request(req->w->alog, req);
 }
 
 const sl_handler_t sl_admin_handler = {

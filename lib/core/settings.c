@@ -14,9 +14,19 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/mime.h"
 #include "core/xalloc.h"
-#include "http/errors.h"
-#include "log/access.h"
+
+int sl_settings_log_format(const char *name)
+{
+    if (strcmp(name, "kong") == 0)
+        return SL_ALOG_KONG;
+    if (strcmp(name, "combined") == 0)
+        return SL_ALOG_COMBINED;
+    if (strcmp(name, "json") == 0)
+        return SL_ALOG_JSON;
+    return -1;
+}
 
 void sl_settings_defaults(sl_settings_t *s)
 {
@@ -414,7 +424,7 @@ int sl_settings_from_env(sl_settings_t *s)
         *logs[i].dst = strcmp(path, "off") == 0 ? NULL : path;
     }
     if ((v = env_first(ENV("SLUICE_ACCESS_LOG_FORMAT"), &name))) {
-        int f = sl_alog_format_from_name(v);
+        int f = sl_settings_log_format(v);
         if (f < 0) {
             snprintf(err, sizeof(err), "expected kong, combined or json");
             goto bad;

@@ -35,6 +35,16 @@ enum {
     SL_HDR_ADMIN_LATENCY = 1u << 7,
 };
 
+/* Access log line formats (log/access.h writes them). */
+typedef enum {
+    SL_ALOG_KONG = 0,     /* combined + ` kong_request_id: "<id>"` */
+    SL_ALOG_COMBINED,
+    SL_ALOG_JSON,
+} sl_alog_format_t;
+
+/* Parses "kong", "combined" or "json"; -1 if unknown. */
+int sl_settings_log_format(const char *name);
+
 typedef struct sl_settings {
     const char *config_path;    /* declarative config file (SLUICE_CONFIG) */
     sl_listen_t proxy[SL_MAX_LISTENERS];

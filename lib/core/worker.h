@@ -4,8 +4,10 @@
  * balancer state, counters. Nothing here is shared with other workers except the snapshot
  * pointer the master publishes.
  *
- * Thread: sl_worker_start/publish/stop/join are called by the master; everything else runs on
- * the worker's own thread.
+ * This header is what the code running on a worker sees; lib/runtime/workers.h starts, feeds
+ * and stops workers.
+ *
+ * Thread: the worker's own, unless said otherwise.
  */
 #ifndef SL_CORE_WORKER_H
 #define SL_CORE_WORKER_H
@@ -15,10 +17,8 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "config/snapshot.h"
 #include "core/bufpool.h"
 #include "core/settings.h"
-#include "log/access.h"
 
 typedef struct sl_conn sl_conn_t;
 typedef struct sl_conn_rt sl_conn_rt_t;
@@ -27,6 +27,8 @@ typedef struct sl_write sl_write_t;
 typedef struct sl_pool sl_pool_t;
 typedef struct sl_dns sl_dns_t;
 typedef struct sl_metrics sl_metrics_t;
+typedef struct sl_snapshot sl_snapshot_t;
+typedef struct sl_alog sl_alog_t;
 
 /* A snapshot as one worker uses it: the per-worker state that goes with it and the number of
  * this worker's requests running on it. */
@@ -82,6 +84,7 @@ typedef struct sl_worker {
 
     sl_snap_slot_t *current;          /* the snapshot new requests start on */
     sl_snap_slot_t *retired;
+    void (*slot_done)(sl_snap_slot_t *slot); /* frees a retired slot no request uses */
 
     sl_bufpool_t bufs;
     sl_pool_t *pool;                  /* upstream keep-alive connections */
@@ -101,7 +104,7 @@ typedef struct sl_worker {
     int64_t date_sec;
     sl_worker_stats_t stats;
     int alog_fd;                      /* access log (shared, see log/access.h); -1: off */
-    sl_alog_t alog;                   /* this worker's buffer for it */
+    sl_alog_t *alog;                  /* this worker's buffer for it (log/access.h) */
     void **plugin_states;             /* per registered plugin (plugin/plugin.h); NULL on the
                                          admin listener, which runs no plugins */
     sl_metrics_t *metrics;            /* per-request metrics (metrics/store.h): written by this
@@ -110,32 +113,11 @@ typedef struct sl_worker {
                                          listener */
 } sl_worker_t;
 
-/* Binds the <n> listening sockets <ls> for <w> (SO_REUSEPORT, so every worker binds its
- * own), whose connections go to <handler>. Returns 0, or a negative errno with a message
- * written to stderr. Master thread. */
-int sl_worker_bind(sl_worker_t *w, const sl_settings_t *s, int id, const sl_listen_t *ls,
-                   size_t n, const sl_handler_t *handler);
-/* Starts the worker thread on <snap> (a reference is taken). Master thread. */
-int sl_worker_start(sl_worker_t *w, sl_snapshot_t *snap);
-/* Runs the worker on <loop> (the master's) instead of a thread of its own: the admin API
- * listener. sl_worker_detach stops it; the loop must then run until its handles closed, and
- * sl_worker_cleanup frees what is left. */
-int sl_worker_attach(sl_worker_t *w, uv_loop_t *loop, sl_snapshot_t *snap);
-void sl_worker_detach(sl_worker_t *w);
-void sl_worker_cleanup(sl_worker_t *w);
-/* Hands <snap> to the worker (a reference is taken); it adopts it between requests. */
-void sl_worker_publish(sl_worker_t *w, sl_snapshot_t *snap);
-/* Asks the worker to stop and waits for its thread. */
-void sl_worker_stop_and_join(sl_worker_t *w);
-/* Asks the worker to drain: stop accepting, close idle connections, let requests in flight
- * finish (their connections close after), and stop when none is left or after the
- * settings' drain_timeout_ms. sl_worker_join waits for it. Master thread. */
-void sl_worker_drain(sl_worker_t *w);
-void sl_worker_join(sl_worker_t *w);
-
 /* Worker thread only. */
 sl_snap_slot_t *sl_worker_snap_acquire(sl_worker_t *w);
 void sl_worker_snap_release(sl_worker_t *w, sl_snap_slot_t *slot);
+/* Sets up the handles that deliver deferred write completions, on w->loop. */
+void sl_worker_deferred_init(sl_worker_t *w);
 /* Makes sure deferred write completions run soon (see core/write.h). */
 void sl_worker_wake_deferred(sl_worker_t *w);
 /* 64 random bits from the worker's generator (not for secrets). */

@@ -82,31 +82,6 @@ const char *sl_http_reason(int status)
     }
 }
 
-static const struct {
-    const char *name;
-    size_t len;
-    sl_mime_t mime;
-} mime_names[] = {
-    {"application/json", 16, SL_MIME_JSON},
-    {"text/html", 9, SL_MIME_HTML},
-    {"application/xml", 15, SL_MIME_XML},
-    {"text/plain", 10, SL_MIME_TEXT},
-};
-
-static int mime_lookup(const char *p, size_t len)
-{
-    for (size_t i = 0; i < sizeof(mime_names) / sizeof(mime_names[0]); i++) {
-        if (len == mime_names[i].len && strncasecmp(p, mime_names[i].name, len) == 0)
-            return (int)mime_names[i].mime;
-    }
-    return -1;
-}
-
-int sl_mime_from_name(const char *name)
-{
-    return mime_lookup(name, strlen(name));
-}
-
 static bool is_ows(char c)
 {
     return c == ' ' || c == '\t';
@@ -153,7 +128,7 @@ int sl_mime_from_accept(sl_slice_t accept)
         double q = parse_q(type_end, item_end);
         if (q <= 0.0)
             continue;
-        int m = mime_lookup(item, (size_t)(type_end - item));
+        int m = sl_mime_lookup(item, (size_t)(type_end - item));
         if (m < 0)
             continue; /* wildcards and unknown types leave the default in charge */
         if (q > best_q) {
@@ -169,7 +144,7 @@ int sl_mime_from_content_type(sl_slice_t ctype)
     size_t n = 0;
     while (n < ctype.len && ctype.p[n] != ';' && !is_ows(ctype.p[n]))
         n++;
-    return mime_lookup(ctype.p, n);
+    return sl_mime_lookup(ctype.p, n);
 }
 
 const char *sl_mime_content_type(sl_mime_t m)

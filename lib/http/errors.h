@@ -15,14 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/mime.h"
 #include "core/slice.h"
-
-typedef enum {
-    SL_MIME_JSON = 0,
-    SL_MIME_HTML,
-    SL_MIME_XML,
-    SL_MIME_TEXT,
-} sl_mime_t;
 
 typedef enum {
     SL_ERR_NO_ROUTE = 0,         /* 404 no Route matched with those values */
@@ -65,8 +59,6 @@ const char *sl_http_reason(int status);
 int sl_mime_from_accept(sl_slice_t accept);
 /* Maps a Content-Type value to a type we produce, or -1. */
 int sl_mime_from_content_type(sl_slice_t ctype);
-/* "application/json" -> SL_MIME_JSON etc.; -1 if unknown. */
-int sl_mime_from_name(const char *name);
 /* Content-Type header value for <m> ("application/json; charset=utf-8"). */
 const char *sl_mime_content_type(sl_mime_t m);
 

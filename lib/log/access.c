@@ -18,17 +18,6 @@
 #define ALOG_FLUSH_AT 49152
 #define ALOG_LINE_MAX 8192
 
-int sl_alog_format_from_name(const char *name)
-{
-    if (strcmp(name, "kong") == 0)
-        return SL_ALOG_KONG;
-    if (strcmp(name, "combined") == 0)
-        return SL_ALOG_COMBINED;
-    if (strcmp(name, "json") == 0)
-        return SL_ALOG_JSON;
-    return -1;
-}
-
 int sl_alog_open(const char *path)
 {
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);

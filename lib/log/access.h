@@ -19,16 +19,10 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "core/settings.h"
+
 typedef struct sl_req sl_req_t;
 
-typedef enum {
-    SL_ALOG_KONG = 0,     /* combined + ` kong_request_id: "<id>"` */
-    SL_ALOG_COMBINED,
-    SL_ALOG_JSON,
-} sl_alog_format_t;
-
-/* Parses "kong", "combined" or "json"; -1 if unknown. */
-int sl_alog_format_from_name(const char *name);
 
 /* Opens <path> for appending (created 0644). Returns the fd or -errno. */
 int sl_alog_open(const char *path);

@@ -11,7 +11,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "admin/render.h"
+#include "config/render.h"
 #include "config/uuid.h"
 #include "core/addr.h"
 #include "http/request.h"
@@ -32,7 +32,7 @@ struct sl_log_entities {
 static sl_slice_t render(const sl_config_t *cfg, const char *entity, const void *e,
                          int64_t loaded_at, sl_arena_t *arena)
 {
-    cJSON *o = sl_admin_entity_json(cfg, entity, e, loaded_at);
+    cJSON *o = sl_entity_json(cfg, entity, e, loaded_at);
     char *text = o ? cJSON_PrintUnformatted(o) : NULL;
     cJSON_Delete(o);
     if (text == NULL)

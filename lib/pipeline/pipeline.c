@@ -96,7 +96,7 @@ static void abort_request(sl_req_t *req)
 static void end(sl_req_t *req)
 {
     sl_pdk_run_log(req);
-    sl_alog_request(&req->w->alog, req);
+    sl_alog_request(req->w->alog, req);
 }
 
 const sl_handler_t sl_pipeline_handler = {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/snapshot.h"
 #include "core/log.h"
 #include "http/conn.h"
 #include "http/errors.h"

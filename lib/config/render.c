@@ -7,7 +7,7 @@
  * through the DAO, which fills absent fields with ngx.null). Secrets are left out on purpose,
  * unlike Kong: certificate keys are omitted and credential entities have no renderer.
  */
-#include "admin/render.h"
+#include "config/render.h"
 
 #include <string.h>
 
@@ -400,7 +400,7 @@ static const render_fn renderers[K_COUNT] = {
 
 /* ---- public ---- */
 
-cJSON *sl_admin_entity_json(const sl_config_t *cfg, const char *entity, const void *e,
+cJSON *sl_entity_json(const sl_config_t *cfg, const char *entity, const void *e,
                             int64_t loaded_at)
 {
     kind_t k = kind_of(entity);
@@ -423,7 +423,7 @@ static cJSON *finish(cJSON *o)
     return o;
 }
 
-cJSON *sl_admin_list_json(const sl_config_t *cfg, const char *entity, int64_t loaded_at)
+cJSON *sl_entity_list_json(const sl_config_t *cfg, const char *entity, int64_t loaded_at)
 {
     kind_t k = kind_of(entity);
     if (k == K_UNKNOWN)
@@ -468,7 +468,7 @@ static bool belongs(kind_t child, const void *e, kind_t pk, const void *parent)
     }
 }
 
-cJSON *sl_admin_children_json(const sl_config_t *cfg, const char *parent_entity,
+cJSON *sl_entity_children_json(const sl_config_t *cfg, const char *parent_entity,
                               const void *parent, const char *child, int64_t loaded_at)
 {
     kind_t pk = kind_of(parent_entity), ck = kind_of(child);
@@ -498,7 +498,7 @@ cJSON *sl_admin_children_json(const sl_config_t *cfg, const char *parent_entity,
     return finish(o);
 }
 
-const void *sl_admin_find(const sl_config_t *cfg, const char *entity, const char *name_or_id)
+const void *sl_entity_find(const sl_config_t *cfg, const char *entity, const char *name_or_id)
 {
     kind_t k = kind_of(entity);
     if (k == K_UNKNOWN || name_or_id == NULL)
@@ -519,14 +519,14 @@ const void *sl_admin_find(const sl_config_t *cfg, const char *entity, const char
     }
     /* `/certificates/{sni name}` (kong/api/routes/certificates.lua) */
     if (k == K_CERTIFICATES) {
-        const sl_sni_t *sni = sl_admin_find(cfg, "snis", name_or_id);
+        const sl_sni_t *sni = sl_entity_find(cfg, "snis", name_or_id);
         if (sni != NULL)
             return sni->certificate;
     }
     return NULL;
 }
 
-cJSON *sl_admin_upstream_health_json(const sl_config_t *cfg, const sl_upstream_t *u,
+cJSON *sl_entity_upstream_health_json(const sl_config_t *cfg, const sl_upstream_t *u,
                                      const char *node_id, int64_t loaded_at)
 {
     if (u == NULL)

@@ -1,7 +1,7 @@
 /*
  * Master thread: workers, signals, reload.
  */
-#include "core/server.h"
+#include "runtime/server.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 #include "config/load.h"
 #include "log/access.h"
 #include "core/log.h"
-#include "core/worker.h"
+#include "runtime/workers.h"
 #include "core/xalloc.h"
 #include "pipeline/pipeline.h"
 

@@ -5,8 +5,8 @@
  *
  * Thread: the main thread.
  */
-#ifndef SL_CORE_SERVER_H
-#define SL_CORE_SERVER_H
+#ifndef SL_RUNTIME_SERVER_H
+#define SL_RUNTIME_SERVER_H
 
 #include "config/snapshot.h"
 #include "core/settings.h"

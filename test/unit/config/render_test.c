@@ -12,7 +12,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "admin/render.h"
+#include "config/render.h"
 #include "config/diag.h"
 #include "config/load.h"
 #include "config/loader.h"
@@ -110,7 +110,7 @@ static sl_config_t *load_full(void)
         snprintf(path, sizeof(path), "%s/e2e/configs/good/full.yml", dir);
     } else {
         snprintf(path, sizeof(path), "%s", __FILE__);
-        char *cut = strstr(path, "unit/admin/render_test.c");
+        char *cut = strstr(path, "unit/config/render_test.c");
         if (cut != NULL)
             snprintf(cut, sizeof(path) - (size_t)(cut - path), "e2e/configs/good/full.yml");
     }
@@ -222,7 +222,7 @@ static void test_service(void)
     CHECK(cfg != NULL);
     if (cfg == NULL)
         return;
-    cJSON *o = sl_admin_entity_json(cfg, "services", cfg->services[0], LOADED_AT);
+    cJSON *o = sl_entity_json(cfg, "services", cfg->services[0], LOADED_AT);
     static const char *const keys[] = {
         "id", "name", "protocol", "host", "port", "path", "retries", "connect_timeout",
         "write_timeout", "read_timeout", "enabled", "tls_verify", "tls_verify_depth",
@@ -251,18 +251,18 @@ static void test_service(void)
     cJSON_Delete(o);
 
     /* unset path and tags are null */
-    o = sl_admin_entity_json(cfg, "services", cfg->services[1], LOADED_AT);
+    o = sl_entity_json(cfg, "services", cfg->services[1], LOADED_AT);
     CHECK(has_null(o, "path"));
     CHECK(has_null(o, "tags"));
     CHECK_EQ_INT(num(o, "port"), 81);
     cJSON_Delete(o);
 
     /* unknown entity names, credentials included, and NULL entities give NULL */
-    CHECK(sl_admin_entity_json(cfg, "keyauth_credentials", cfg->keyauth_credentials[0],
+    CHECK(sl_entity_json(cfg, "keyauth_credentials", cfg->keyauth_credentials[0],
                                LOADED_AT) == NULL);
-    CHECK(sl_admin_entity_json(cfg, "nope", cfg->services[0], LOADED_AT) == NULL);
-    CHECK(sl_admin_entity_json(cfg, NULL, cfg->services[0], LOADED_AT) == NULL);
-    CHECK(sl_admin_entity_json(cfg, "services", NULL, LOADED_AT) == NULL);
+    CHECK(sl_entity_json(cfg, "nope", cfg->services[0], LOADED_AT) == NULL);
+    CHECK(sl_entity_json(cfg, NULL, cfg->services[0], LOADED_AT) == NULL);
+    CHECK(sl_entity_json(cfg, "services", NULL, LOADED_AT) == NULL);
     sl_config_free(cfg);
 }
 
@@ -273,9 +273,9 @@ static void test_route(void)
     if (cfg == NULL)
         return;
     CHECK_EQ_INT(cfg->n_routes, 3);
-    const sl_route_t *r1 = sl_admin_find(cfg, "routes", "r1");
+    const sl_route_t *r1 = sl_entity_find(cfg, "routes", "r1");
     CHECK(r1 != NULL);
-    cJSON *o = sl_admin_entity_json(cfg, "routes", r1, LOADED_AT);
+    cJSON *o = sl_entity_json(cfg, "routes", r1, LOADED_AT);
     static const char *const keys[] = {
         "id", "name", "protocols", "methods", "hosts", "paths", "headers", "snis", "sources",
         "destinations", "strip_path", "preserve_host", "regex_priority", "path_handling",
@@ -308,7 +308,7 @@ static void test_route(void)
     CHECK(has_null(o, "tags"));
     cJSON_Delete(o);
 
-    o = sl_admin_entity_json(cfg, "routes", sl_admin_find(cfg, "routes", "r3"), LOADED_AT);
+    o = sl_entity_json(cfg, "routes", sl_entity_find(cfg, "routes", "r3"), LOADED_AT);
     static const char *const https_only[] = {"https", NULL};
     CHECK(strarray_is(get(o, "protocols"), https_only));
     CHECK(has_null(o, "methods"));
@@ -325,9 +325,9 @@ static void test_upstream_and_targets(void)
     CHECK(cfg != NULL);
     if (cfg == NULL)
         return;
-    const sl_upstream_t *u = sl_admin_find(cfg, "upstreams", "backend");
+    const sl_upstream_t *u = sl_entity_find(cfg, "upstreams", "backend");
     CHECK(u != NULL && u == cfg->upstreams[0]);
-    cJSON *o = sl_admin_entity_json(cfg, "upstreams", u, LOADED_AT);
+    cJSON *o = sl_entity_json(cfg, "upstreams", u, LOADED_AT);
     static const char *const keys[] = {
         "id", "name", "algorithm", "hash_on", "hash_fallback", "hash_on_header",
         "hash_fallback_header", "hash_on_cookie", "hash_on_cookie_path", "hash_on_query_arg",
@@ -384,7 +384,7 @@ static void test_upstream_and_targets(void)
     cJSON_Delete(o);
 
     /* set values replace the defaults */
-    o = sl_admin_entity_json(cfg, "upstreams", sl_admin_find(cfg, "upstreams", "other"),
+    o = sl_entity_json(cfg, "upstreams", sl_entity_find(cfg, "upstreams", "other"),
                              LOADED_AT);
     CHECK_EQ_INT(num(o, "slots"), 20);
     CHECK_EQ_STR(str(o, "host_header"), "other.internal");
@@ -394,7 +394,7 @@ static void test_upstream_and_targets(void)
     cJSON_Delete(o);
 
     /* a target */
-    o = sl_admin_entity_json(cfg, "targets", u->targets[0], LOADED_AT);
+    o = sl_entity_json(cfg, "targets", u->targets[0], LOADED_AT);
     static const char *const t_keys[] = {
         "id", "target", "weight", "upstream", "tags", "created_at", "updated_at", NULL,
     };
@@ -405,7 +405,7 @@ static void test_upstream_and_targets(void)
     cJSON_Delete(o);
 
     /* /upstreams/backend/targets: its two targets only, in order */
-    cJSON *l = sl_admin_children_json(cfg, "upstreams", u, "targets", LOADED_AT);
+    cJSON *l = sl_entity_children_json(cfg, "upstreams", u, "targets", LOADED_AT);
     check_envelope(l);
     CHECK_EQ_INT(data_len(l), 2);
     CHECK_EQ_STR(str(data_item(l, 0), "target"), "10.0.0.2:8080");
@@ -414,12 +414,12 @@ static void test_upstream_and_targets(void)
     cJSON_Delete(l);
 
     /* all targets */
-    l = sl_admin_list_json(cfg, "targets", LOADED_AT);
+    l = sl_entity_list_json(cfg, "targets", LOADED_AT);
     CHECK_EQ_INT(data_len(l), 3);
     cJSON_Delete(l);
 
     /* health */
-    cJSON *h = sl_admin_upstream_health_json(cfg, u, "11111111-2222-4333-8444-555555555555",
+    cJSON *h = sl_entity_upstream_health_json(cfg, u, "11111111-2222-4333-8444-555555555555",
                                              LOADED_AT);
     check_envelope(h);
     CHECK_EQ_STR(str(h, "node_id"), "11111111-2222-4333-8444-555555555555");
@@ -439,7 +439,7 @@ static void test_upstream_and_targets(void)
         CHECK_EQ_STR(str(a, "ip"), i == 0 ? "10.0.0.2" : "host.internal");
     }
     cJSON_Delete(h);
-    CHECK(sl_admin_upstream_health_json(cfg, NULL, "x", LOADED_AT) == NULL);
+    CHECK(sl_entity_upstream_health_json(cfg, NULL, "x", LOADED_AT) == NULL);
     sl_config_free(cfg);
 }
 
@@ -449,9 +449,9 @@ static void test_consumers_and_plugins(void)
     CHECK(cfg != NULL);
     if (cfg == NULL)
         return;
-    const sl_consumer_t *alice = sl_admin_find(cfg, "consumers", "alice");
+    const sl_consumer_t *alice = sl_entity_find(cfg, "consumers", "alice");
     CHECK(alice != NULL);
-    cJSON *o = sl_admin_entity_json(cfg, "consumers", alice, LOADED_AT);
+    cJSON *o = sl_entity_json(cfg, "consumers", alice, LOADED_AT);
     static const char *const c_keys[] = {
         "id", "username", "custom_id", "tags", "created_at", "updated_at", NULL,
     };
@@ -459,7 +459,7 @@ static void test_consumers_and_plugins(void)
     CHECK_EQ_STR(str(o, "username"), "alice");
     CHECK_EQ_STR(str(o, "custom_id"), "a-1");
     cJSON_Delete(o);
-    o = sl_admin_entity_json(cfg, "consumers", cfg->consumers[1], LOADED_AT);
+    o = sl_entity_json(cfg, "consumers", cfg->consumers[1], LOADED_AT);
     CHECK(has_null(o, "username"));
     CHECK_EQ_STR(str(o, "custom_id"), "bob");
     cJSON_Delete(o);
@@ -474,7 +474,7 @@ static void test_consumers_and_plugins(void)
     int seen = 0;
     for (size_t i = 0; i < cfg->n_plugins; i++) {
         const sl_plugin_instance_t *p = cfg->plugins[i];
-        o = sl_admin_entity_json(cfg, "plugins", p, LOADED_AT);
+        o = sl_entity_json(cfg, "plugins", p, LOADED_AT);
         check_keys(o, p_keys);
         CHECK_EQ_STR(str(o, "name"), "test-plugin");
         CHECK(has_null(o, "config"));
@@ -491,7 +491,7 @@ static void test_consumers_and_plugins(void)
             CHECK_EQ_STR(ref_id(o, "service"), cfg->services[1]->id);
             CHECK(has_null(o, "route"));
             CHECK_EQ_STR(str(o, "instance_name"), "svc-b-plugin");
-            CHECK(sl_admin_find(cfg, "plugins", "svc-b-plugin") == p);
+            CHECK(sl_entity_find(cfg, "plugins", "svc-b-plugin") == p);
         } else {
             seen |= 4;
             CHECK_EQ_STR(ref_id(o, "consumer"), alice->id);
@@ -503,14 +503,14 @@ static void test_consumers_and_plugins(void)
     CHECK_EQ_INT(seen, 7);
 
     /* nested plugin lists */
-    cJSON *l = sl_admin_children_json(cfg, "consumers", alice, "plugins", LOADED_AT);
+    cJSON *l = sl_entity_children_json(cfg, "consumers", alice, "plugins", LOADED_AT);
     CHECK_EQ_INT(data_len(l), 1);
     cJSON_Delete(l);
-    l = sl_admin_children_json(cfg, "routes", sl_admin_find(cfg, "routes", "r1"), "plugins",
+    l = sl_entity_children_json(cfg, "routes", sl_entity_find(cfg, "routes", "r1"), "plugins",
                                LOADED_AT);
     CHECK_EQ_INT(data_len(l), 1);
     cJSON_Delete(l);
-    l = sl_admin_children_json(cfg, "routes", sl_admin_find(cfg, "routes", "r2"), "plugins",
+    l = sl_entity_children_json(cfg, "routes", sl_entity_find(cfg, "routes", "r2"), "plugins",
                                LOADED_AT);
     check_envelope(l);
     CHECK_EQ_INT(data_len(l), 0);
@@ -525,14 +525,14 @@ static void test_lists_and_find(void)
     if (cfg == NULL)
         return;
     /* config order */
-    cJSON *l = sl_admin_list_json(cfg, "services", LOADED_AT);
+    cJSON *l = sl_entity_list_json(cfg, "services", LOADED_AT);
     check_envelope(l);
     CHECK_EQ_INT(count_keys(l), 2);
     CHECK_EQ_INT(data_len(l), 2);
     CHECK_EQ_STR(str(data_item(l, 0), "name"), "svc-a");
     CHECK_EQ_STR(str(data_item(l, 1), "name"), "svc-b");
     cJSON_Delete(l);
-    l = sl_admin_list_json(cfg, "routes", LOADED_AT);
+    l = sl_entity_list_json(cfg, "routes", LOADED_AT);
     CHECK_EQ_INT(data_len(l), 3);
     for (int i = 0; i < 3; i++)
         CHECK_EQ_STR(str(data_item(l, i), "id"), cfg->routes[i]->id);
@@ -540,11 +540,11 @@ static void test_lists_and_find(void)
 
     /* every known entity has a list, empty ones included */
     for (int i = 0; entity_names[i] != NULL; i++) {
-        l = sl_admin_list_json(cfg, entity_names[i], LOADED_AT);
+        l = sl_entity_list_json(cfg, entity_names[i], LOADED_AT);
         check_envelope(l);
         cJSON_Delete(l);
     }
-    l = sl_admin_list_json(cfg, "certificates", LOADED_AT);
+    l = sl_entity_list_json(cfg, "certificates", LOADED_AT);
     CHECK_EQ_INT(data_len(l), 0);
     cJSON_Delete(l);
 
@@ -554,50 +554,50 @@ static void test_lists_and_find(void)
         "ca_certificates", "workspaces", "", "service", NULL,
     };
     for (int i = 0; unlisted[i] != NULL; i++)
-        CHECK(sl_admin_list_json(cfg, unlisted[i], LOADED_AT) == NULL);
-    CHECK(sl_admin_list_json(cfg, NULL, LOADED_AT) == NULL);
+        CHECK(sl_entity_list_json(cfg, unlisted[i], LOADED_AT) == NULL);
+    CHECK(sl_entity_list_json(cfg, NULL, LOADED_AT) == NULL);
 
     /* /services/{s}/routes */
-    l = sl_admin_children_json(cfg, "services", cfg->services[0], "routes", LOADED_AT);
+    l = sl_entity_children_json(cfg, "services", cfg->services[0], "routes", LOADED_AT);
     check_envelope(l);
     CHECK_EQ_INT(data_len(l), 2);
     CHECK_EQ_STR(str(data_item(l, 0), "name"), "r1");
     CHECK_EQ_STR(str(data_item(l, 1), "name"), "r2");
     cJSON_Delete(l);
-    l = sl_admin_children_json(cfg, "services", cfg->services[1], "routes", LOADED_AT);
+    l = sl_entity_children_json(cfg, "services", cfg->services[1], "routes", LOADED_AT);
     CHECK_EQ_INT(data_len(l), 1);
     CHECK_EQ_STR(str(data_item(l, 0), "name"), "r3");
     cJSON_Delete(l);
-    l = sl_admin_children_json(cfg, "services", cfg->services[1], "plugins", LOADED_AT);
+    l = sl_entity_children_json(cfg, "services", cfg->services[1], "plugins", LOADED_AT);
     CHECK_EQ_INT(data_len(l), 1);
     cJSON_Delete(l);
     /* pairs that are not nested endpoints */
-    CHECK(sl_admin_children_json(cfg, "routes", cfg->routes[0], "services", LOADED_AT) == NULL);
-    CHECK(sl_admin_children_json(cfg, "services", cfg->services[0], "targets", LOADED_AT) ==
+    CHECK(sl_entity_children_json(cfg, "routes", cfg->routes[0], "services", LOADED_AT) == NULL);
+    CHECK(sl_entity_children_json(cfg, "services", cfg->services[0], "targets", LOADED_AT) ==
           NULL);
-    CHECK(sl_admin_children_json(cfg, "services", NULL, "routes", LOADED_AT) == NULL);
-    CHECK(sl_admin_children_json(cfg, "nope", cfg->services[0], "routes", LOADED_AT) == NULL);
+    CHECK(sl_entity_children_json(cfg, "services", NULL, "routes", LOADED_AT) == NULL);
+    CHECK(sl_entity_children_json(cfg, "nope", cfg->services[0], "routes", LOADED_AT) == NULL);
 
     /* find by id and by endpoint key */
-    CHECK(sl_admin_find(cfg, "services", "svc-b") == cfg->services[1]);
-    CHECK(sl_admin_find(cfg, "services", cfg->services[1]->id) == cfg->services[1]);
-    CHECK(sl_admin_find(cfg, "routes", "r2") == cfg->routes[1]);
-    CHECK(sl_admin_find(cfg, "routes", cfg->routes[2]->id) == cfg->routes[2]);
-    CHECK(sl_admin_find(cfg, "upstreams", cfg->upstreams[1]->id) == cfg->upstreams[1]);
-    CHECK(sl_admin_find(cfg, "consumers", "alice") == cfg->consumers[0]);
-    CHECK(sl_admin_find(cfg, "consumers", cfg->consumers[1]->id) == cfg->consumers[1]);
-    CHECK(sl_admin_find(cfg, "targets", cfg->targets[2]->id) == cfg->targets[2]);
-    CHECK(sl_admin_find(cfg, "plugins", cfg->plugins[0]->id) == cfg->plugins[0]);
+    CHECK(sl_entity_find(cfg, "services", "svc-b") == cfg->services[1]);
+    CHECK(sl_entity_find(cfg, "services", cfg->services[1]->id) == cfg->services[1]);
+    CHECK(sl_entity_find(cfg, "routes", "r2") == cfg->routes[1]);
+    CHECK(sl_entity_find(cfg, "routes", cfg->routes[2]->id) == cfg->routes[2]);
+    CHECK(sl_entity_find(cfg, "upstreams", cfg->upstreams[1]->id) == cfg->upstreams[1]);
+    CHECK(sl_entity_find(cfg, "consumers", "alice") == cfg->consumers[0]);
+    CHECK(sl_entity_find(cfg, "consumers", cfg->consumers[1]->id) == cfg->consumers[1]);
+    CHECK(sl_entity_find(cfg, "targets", cfg->targets[2]->id) == cfg->targets[2]);
+    CHECK(sl_entity_find(cfg, "plugins", cfg->plugins[0]->id) == cfg->plugins[0]);
     /* absent, wrong kind, custom_id is not an endpoint key, credentials are not found */
-    CHECK(sl_admin_find(cfg, "services", "nope") == NULL);
-    CHECK(sl_admin_find(cfg, "services", "r1") == NULL);
-    CHECK(sl_admin_find(cfg, "routes", cfg->services[0]->id) == NULL);
-    CHECK(sl_admin_find(cfg, "consumers", "bob") == NULL);
-    CHECK(sl_admin_find(cfg, "targets", "10.0.0.2:8080") == NULL);
-    CHECK(sl_admin_find(cfg, "keyauth_credentials", cfg->keyauth_credentials[0]->id) == NULL);
-    CHECK(sl_admin_find(cfg, "nope", "svc-a") == NULL);
-    CHECK(sl_admin_find(cfg, "services", NULL) == NULL);
-    CHECK(sl_admin_find(cfg, "services", "") == NULL);
+    CHECK(sl_entity_find(cfg, "services", "nope") == NULL);
+    CHECK(sl_entity_find(cfg, "services", "r1") == NULL);
+    CHECK(sl_entity_find(cfg, "routes", cfg->services[0]->id) == NULL);
+    CHECK(sl_entity_find(cfg, "consumers", "bob") == NULL);
+    CHECK(sl_entity_find(cfg, "targets", "10.0.0.2:8080") == NULL);
+    CHECK(sl_entity_find(cfg, "keyauth_credentials", cfg->keyauth_credentials[0]->id) == NULL);
+    CHECK(sl_entity_find(cfg, "nope", "svc-a") == NULL);
+    CHECK(sl_entity_find(cfg, "services", NULL) == NULL);
+    CHECK(sl_entity_find(cfg, "services", "") == NULL);
     sl_config_free(cfg);
 }
 
@@ -607,7 +607,7 @@ static void test_certificates(void)
     if (cfg == NULL)
         return;
     const sl_certificate_t *c = cfg->certificates[0];
-    cJSON *o = sl_admin_entity_json(cfg, "certificates", c, LOADED_AT);
+    cJSON *o = sl_entity_json(cfg, "certificates", c, LOADED_AT);
     static const char *const keys[] = {
         "id", "cert", "cert_alt", "snis", "tags", "created_at", "updated_at", NULL,
     };
@@ -620,7 +620,7 @@ static void test_certificates(void)
     CHECK(strarray_is(get(o, "snis"), names));
     cJSON_Delete(o);
 
-    o = sl_admin_entity_json(cfg, "snis", cfg->snis[1], LOADED_AT);
+    o = sl_entity_json(cfg, "snis", cfg->snis[1], LOADED_AT);
     static const char *const sni_keys[] = {
         "id", "name", "certificate", "tags", "created_at", "updated_at", NULL,
     };
@@ -630,17 +630,17 @@ static void test_certificates(void)
     cJSON_Delete(o);
 
     /* by id, and by the name of one of its SNIs */
-    CHECK(sl_admin_find(cfg, "certificates", c->id) == c);
-    CHECK(sl_admin_find(cfg, "certificates", "*.example.com") == c);
-    CHECK(sl_admin_find(cfg, "certificates", "other.example.com") == NULL);
-    CHECK(sl_admin_find(cfg, "snis", "example.com") == cfg->snis[0]);
+    CHECK(sl_entity_find(cfg, "certificates", c->id) == c);
+    CHECK(sl_entity_find(cfg, "certificates", "*.example.com") == c);
+    CHECK(sl_entity_find(cfg, "certificates", "other.example.com") == NULL);
+    CHECK(sl_entity_find(cfg, "snis", "example.com") == cfg->snis[0]);
 
-    cJSON *l = sl_admin_children_json(cfg, "certificates", c, "snis", LOADED_AT);
+    cJSON *l = sl_entity_children_json(cfg, "certificates", c, "snis", LOADED_AT);
     CHECK_EQ_INT(data_len(l), 2);
     cJSON_Delete(l);
 
     /* an upstream with configured healthcheck values shows them */
-    o = sl_admin_entity_json(cfg, "upstreams", cfg->upstreams[0], LOADED_AT);
+    o = sl_entity_json(cfg, "upstreams", cfg->upstreams[0], LOADED_AT);
     const cJSON *hc = get(o, "healthchecks");
     CHECK_EQ_INT(num(hc, "threshold"), 25);
     CHECK_EQ_STR(str(get(hc, "active"), "http_path"), "/health");
@@ -650,7 +650,7 @@ static void test_certificates(void)
     cJSON_Delete(o);
 
     /* IPv6 target: the address without brackets */
-    cJSON *h = sl_admin_upstream_health_json(cfg, cfg->upstreams[0], "n", LOADED_AT);
+    cJSON *h = sl_entity_upstream_health_json(cfg, cfg->upstreams[0], "n", LOADED_AT);
     CHECK_EQ_INT(data_len(h), 4);
     const cJSON *a = cJSON_GetArrayItem(get(get(data_item(h, 2), "data"), "addresses"), 0);
     CHECK_EQ_STR(str(a, "ip"), "2001:db8::1");
@@ -680,21 +680,21 @@ static char *render_everything(const sl_config_t *cfg)
 {
     char *all = NULL;
     for (int k = 0; entity_names[k] != NULL; k++) {
-        all = append_json(all, sl_admin_list_json(cfg, entity_names[k], LOADED_AT));
-        cJSON *l = sl_admin_list_json(cfg, entity_names[k], LOADED_AT);
+        all = append_json(all, sl_entity_list_json(cfg, entity_names[k], LOADED_AT));
+        cJSON *l = sl_entity_list_json(cfg, entity_names[k], LOADED_AT);
         cJSON *it;
         cJSON_ArrayForEach(it, cJSON_GetObjectItem(l, "data")) {
-            const void *e = sl_admin_find(cfg, entity_names[k], str(it, "id"));
+            const void *e = sl_entity_find(cfg, entity_names[k], str(it, "id"));
             CHECK(e != NULL);
-            all = append_json(all, sl_admin_entity_json(cfg, entity_names[k], e, LOADED_AT));
+            all = append_json(all, sl_entity_json(cfg, entity_names[k], e, LOADED_AT));
             for (int c = 0; entity_names[c] != NULL; c++)
-                all = append_json(all, sl_admin_children_json(cfg, entity_names[k], e,
+                all = append_json(all, sl_entity_children_json(cfg, entity_names[k], e,
                                                               entity_names[c], LOADED_AT));
         }
         cJSON_Delete(l);
     }
     for (size_t i = 0; i < cfg->n_upstreams; i++)
-        all = append_json(all, sl_admin_upstream_health_json(cfg, cfg->upstreams[i], "n",
+        all = append_json(all, sl_entity_upstream_health_json(cfg, cfg->upstreams[i], "n",
                                                              LOADED_AT));
     return all;
 }
