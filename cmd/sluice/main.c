@@ -9,10 +9,11 @@
 
 #include "config/diag.h"
 #include "config/load.h"
-#include "config/snapshot.h"
 #include "core/log.h"
-#include "runtime/server.h"
 #include "core/settings.h"
+#include "plugin/plugin.h"
+#include "runtime/server.h"
+#include "snapshot/snapshot.h"
 
 static void usage(FILE *f)
 {
@@ -52,7 +53,7 @@ static int load(const char *path, sl_config_t **cfg, sl_snapshot_t **snap)
 {
     sl_diag_t diag;
     sl_diag_init(&diag, path);
-    int rc = sl_config_load_file(path, cfg, &diag);
+    int rc = sl_config_load_file(path, sl_plugin_lookup, cfg, &diag);
     if (rc == 0 && snap) {
         rc = sl_snapshot_compile(*cfg, snap, &diag);
         *cfg = NULL;

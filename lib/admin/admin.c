@@ -256,7 +256,8 @@ static void post_config(sl_req_t *req, const char *body, size_t len)
     sl_diag_init(&diag, "<body>");
     sl_config_t *cfg = NULL;
     sl_snapshot_t *snap = NULL;
-    if (sl_config_load_text(NULL, text, tlen, SL_CONFIG_FMT_AUTO, &cfg, &diag) == 0 &&
+    if (sl_config_load_text(NULL, text, tlen, SL_CONFIG_FMT_AUTO, sl_plugin_lookup, &cfg,
+                            &diag) == 0 &&
         query_flag(req, "check_hash") && strcmp(cfg->hash, req->slot->snap->cfg->hash) == 0) {
         sl_config_free(cfg);
         sl_diag_free(&diag);

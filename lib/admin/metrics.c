@@ -9,6 +9,7 @@
 #include "metrics/prom.h"
 #include "metrics/scrape.h"
 #include "plugin/plugin.h"
+#include "snapshot/snapshot.h"
 
 typedef struct conn_figures {
     uint64_t accepted, handled, active, requests, reading, writing, waiting;
@@ -194,7 +195,7 @@ void sl_admin_metrics(const sl_admin_t *a, const sl_snapshot_t *snap, sl_hbuf_t 
     free(stores);
 
     const sl_plugin_desc_t *prom = sl_plugin_find("prometheus");
-    const sl_metrics_exports_t *exports = prom ? sl_plugin_snap_state(snap, prom) : NULL;
+    const sl_metrics_exports_t *exports = prom ? sl_snapshot_plugin_state(snap, prom) : NULL;
 
     sl_metrics_render_bandwidth(&v, out);
     sl_prom_family(out, "kong_datastore_reachable",

@@ -16,7 +16,7 @@
 #define SL_ADMIN_METRICS_H
 
 #include "admin/admin.h"
-#include "config/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "http/headers.h"
 
 /* Appends the scrape of the node <a>, which runs <snap>, to <out> (in <arena>). */

@@ -79,13 +79,14 @@ void sl_ent_plugin_build(sl_loader_t *ld, sl_ent_t *e)
     }
     if (p->name == NULL)
         return;
-    p->desc = ld->find_plugin ? ld->find_plugin(p->name) : NULL;
-    if (p->desc == NULL) {
+    sl_plugin_ref_t ref = {0};
+    if (ld->find_plugin == NULL || !ld->find_plugin(p->name, &ref)) {
         sl_loader_err(ld, sl_node_map_get(e->node, "name"),
                       "plugin '%.200s' not enabled; sluice does not implement it yet", p->name);
         return;
     }
-    if (p->desc->no_consumer) {
+    p->desc = ref.desc;
+    if (ref.no_consumer) {
         /* typedefs.no_consumer: the field must be null, nested under a consumer included */
         const sl_node_t *c = sl_node_map_get(e->node, "consumer");
         if (!sl_node_is_null(c))
@@ -96,7 +97,7 @@ void sl_ent_plugin_build(sl_loader_t *ld, sl_ent_t *e)
                           "consumer: value must be null (plugin '%s' cannot be scoped to a "
                           "consumer)", p->name);
     }
-    if (p->desc->parse == NULL)
+    if (ref.parse == NULL)
         return;
     if (sl_node_is_null(config)) {
         /* an empty record where the config (or the plugin) is written, so that a required
@@ -110,7 +111,7 @@ void sl_ent_plugin_build(sl_loader_t *ld, sl_ent_t *e)
         config = empty;
     }
     size_t before = ld->diag->n + ld->diag->dropped;
-    p->conf = p->desc->parse(config, &ld->cfg->arena, ld->diag);
+    p->conf = ref.parse(config, &ld->cfg->arena, ld->diag);
     if (ld->diag->n + ld->diag->dropped == before)
         return;
     /* What the plugin reported about its config record as a whole (a missing field, a check

@@ -23,7 +23,7 @@
 #include "config/check.h"
 #include "config/entities.h"
 #include "config/schema.h"
-#include "router/path.h"
+#include "core/path.h"
 
 #define R(field) offsetof(sl_route_t, field)
 

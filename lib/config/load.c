@@ -16,12 +16,13 @@
 #define SL_CONFIG_MAX_BYTES (64u << 20) /* refuse bigger files rather than read them */
 
 int sl_config_load_text(const char *name, const char *text, size_t len, sl_config_fmt_t fmt,
-                        sl_config_t **out, sl_diag_t *diag)
+                        sl_plugin_lookup_fn plugins, sl_config_t **out, sl_diag_t *diag)
 {
-    return sl_loader_load(name, text, len, fmt, sl_plugin_find, out, diag);
+    return sl_loader_load(name, text, len, fmt, plugins, out, diag);
 }
 
-int sl_config_load_file(const char *path, sl_config_t **out, sl_diag_t *diag)
+int sl_config_load_file(const char *path, sl_plugin_lookup_fn plugins, sl_config_t **out,
+                        sl_diag_t *diag)
 {
     *out = NULL;
     if (diag->file == NULL) {
@@ -65,7 +66,7 @@ int sl_config_load_file(const char *path, sl_config_t **out, sl_diag_t *diag)
     }
     fclose(f);
     if (rc == 0)
-        rc = sl_config_load_text(path, buf, len, SL_CONFIG_FMT_AUTO, out, diag);
+        rc = sl_config_load_text(path, buf, len, SL_CONFIG_FMT_AUTO, plugins, out, diag);
     free(buf);
     return rc;
 }

@@ -178,7 +178,7 @@ static void set_hash(sl_config_t *cfg, const char *text, size_t len)
 }
 
 int sl_loader_load(const char *name, const char *text, size_t len, sl_config_fmt_t fmt,
-                   const sl_plugin_desc_t *(*find_plugin)(const char *name), sl_config_t **out,
+                   sl_plugin_lookup_fn find_plugin, sl_config_t **out,
                    sl_diag_t *diag)
 {
     *out = NULL;

@@ -23,7 +23,7 @@
 #include "config/model.h"
 #include "config/node.h"
 #include "core/arena.h"
-#include "plugin/plugin.h"
+#include "config/plugins.h"
 
 typedef enum {
     SL_ENT_SERVICE = 0,
@@ -81,7 +81,7 @@ typedef struct sl_loader {
     size_t diag_start;         /* diag->n + diag->dropped when the load began */
     int version;               /* 11, 21 or 30 (_format_version) */
     bool transform;            /* _transform */
-    const sl_plugin_desc_t *(*find_plugin)(const char *name);
+    sl_plugin_lookup_fn find_plugin;
     sl_ptrvec_t ents[SL_ENT__COUNT]; /* sl_ent_t *, in document order */
     void *rng;                 /* mbedTLS DRBG made on first use by ent_tls.c, freed with tmp */
 } sl_loader_t;
@@ -113,9 +113,9 @@ const char *sl_loader_strdup(sl_loader_t *ld, const sl_node_t *n);
 
 /* The whole load of <len> bytes of <text> (borrowed): format choice, node tree, entities,
  * references, hash. Same contract as sl_config_load_text (config/load.h), with plugin names
- * resolved by <find_plugin> (sl_plugin_find; tests pass their own). */
+ * resolved by <find_plugin> (sl_plugin_lookup; tests pass their own). */
 int sl_loader_load(const char *name, const char *text, size_t len, sl_config_fmt_t fmt,
-                   const sl_plugin_desc_t *(*find_plugin)(const char *name), sl_config_t **out,
+                   sl_plugin_lookup_fn find_plugin, sl_config_t **out,
                    sl_diag_t *diag);
 
 /* SL_CONFIG_FMT_JSON for a name ending in .json, SL_CONFIG_FMT_YAML for .yml / .yaml, else

@@ -1,7 +1,7 @@
 /*
  * The declarative configuration after loading and validation: Kong's entities as typed C
  * structs. Everything here lives in the config's arena and is immutable once loaded; the
- * request path reads it through a snapshot (config/snapshot.h).
+ * request path reads it through a snapshot (snapshot/snapshot.h).
  *
  * References between entities are resolved pointers (a route's service, a credential's
  * consumer); nested and flat forms of the file give the same result.

@@ -11,7 +11,7 @@
 
 #include "core/xalloc.h"
 #include "http/headers.h"
-#include "router/path.h"
+#include "core/path.h"
 
 static int fail(sl_reqparse_t *p, sl_err_kind_t kind)
 {

@@ -1,7 +1,7 @@
 /* The request driver (see pipeline.h). */
 #include "pipeline/pipeline.h"
 
-#include "config/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "http/headers.h"
 #include "log/access.h"
 #include "plugin/chain.h"

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "config/diag.h"
+#include "config/plugins.h"
 #include "core/arena.h"
 #include "http/response.h"
 
@@ -49,7 +50,7 @@ typedef struct sl_plugin_desc {
     /* Per-snapshot state (Kong's `configure`): built from the whole config when a snapshot is
      * compiled, on the compiling thread, allocated in <arena> (freed with the snapshot), and
      * read-only afterwards: a credential index, say. Problems go to <diag> (the config is
-     * then refused). sl_plugin_snap_state gives it back. */
+     * then refused). sl_snapshot_plugin_state gives it back. */
     void *(*configure)(const sl_config_t *cfg, sl_arena_t *arena, sl_diag_t *diag);
 
     /* Per-worker state: worker_init runs on each worker's thread when it starts and returns
@@ -88,6 +89,11 @@ typedef struct sl_plugin_desc {
 size_t sl_plugin_count(void);
 size_t sl_plugin_index(const sl_plugin_desc_t *desc);
 
+/* The config loader's view of <d> (config/plugins.h). */
+void sl_plugin_ref(const sl_plugin_desc_t *d, sl_plugin_ref_t *out);
+/* The registry as the config loader sees it (a sl_plugin_lookup_fn). */
+bool sl_plugin_lookup(const char *name, sl_plugin_ref_t *out);
+
 /* Returns the descriptor of the plugin named <name>, or NULL if sluice has none. */
 const sl_plugin_desc_t *sl_plugin_find(const char *name);
 
@@ -95,11 +101,10 @@ const sl_plugin_desc_t *sl_plugin_find(const char *name);
  * define its own, with test-only plugins beside the shipped ones). */
 extern const sl_plugin_desc_t *const sl_plugin_registry[];
 
-/* Runs every plugin's configure for <snap> (plugin/state.c). Returns false if one reported
- * a problem. */
-bool sl_plugin_snap_configure(sl_snapshot_t *snap, sl_diag_t *diag);
-/* What <desc>'s configure returned for <snap>; NULL if it has none. */
-void *sl_plugin_snap_state(const sl_snapshot_t *snap, const sl_plugin_desc_t *desc);
+/* Runs every plugin's configure on <cfg>, allocating in <arena>: the states, one slot per
+ * registered plugin (plugin/state.c). Problems go to <diag>. The snapshot compiler keeps
+ * them; sl_snapshot_plugin_state (snapshot/snapshot.h) gives one back. */
+void **sl_plugin_configure_all(const sl_config_t *cfg, sl_arena_t *arena, sl_diag_t *diag);
 
 /* Worker thread: runs every plugin's worker_init for <w> / worker_fini (plugin/state.c). */
 void sl_plugin_workers_init(sl_worker_t *w);

@@ -4,7 +4,6 @@
 
 #include <string.h>
 
-#include "config/snapshot.h"
 #include "core/worker.h"
 #include "core/xalloc.h"
 
@@ -14,6 +13,22 @@ const sl_plugin_desc_t *sl_plugin_find(const char *name)
         if (strcmp(sl_plugin_registry[i]->name, name) == 0)
             return sl_plugin_registry[i];
     return NULL;
+}
+
+void sl_plugin_ref(const sl_plugin_desc_t *d, sl_plugin_ref_t *out)
+{
+    out->desc = d;
+    out->no_consumer = d->no_consumer;
+    out->parse = d->parse;
+}
+
+bool sl_plugin_lookup(const char *name, sl_plugin_ref_t *out)
+{
+    const sl_plugin_desc_t *d = sl_plugin_find(name);
+    if (d == NULL)
+        return false;
+    sl_plugin_ref(d, out);
+    return true;
 }
 
 size_t sl_plugin_count(void)
@@ -32,23 +47,14 @@ size_t sl_plugin_index(const sl_plugin_desc_t *desc)
     return i;
 }
 
-bool sl_plugin_snap_configure(sl_snapshot_t *snap, sl_diag_t *diag)
+void **sl_plugin_configure_all(const sl_config_t *cfg, sl_arena_t *arena, sl_diag_t *diag)
 {
     size_t n = sl_plugin_count();
-    size_t before = diag->n + diag->dropped;
-    snap->plugin_states = sl_arena_calloc(&snap->arena, n + 1, sizeof(void *));
+    void **states = sl_arena_calloc(arena, n + 1, sizeof(void *)); /* + the spare slot */
     for (size_t i = 0; i < n; i++)
         if (sl_plugin_registry[i]->configure)
-            snap->plugin_states[i] =
-                sl_plugin_registry[i]->configure(snap->cfg, &snap->arena, diag);
-    return diag->n + diag->dropped == before;
-}
-
-void *sl_plugin_snap_state(const sl_snapshot_t *snap, const sl_plugin_desc_t *desc)
-{
-    if (snap->plugin_states == NULL)
-        return NULL;
-    return snap->plugin_states[sl_plugin_index(desc)];
+            states[i] = sl_plugin_registry[i]->configure(cfg, arena, diag);
+    return states;
 }
 
 void sl_plugin_workers_init(sl_worker_t *w)

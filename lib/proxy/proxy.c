@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "core/log.h"
 #include "http/conn.h"
 #include "http/errors.h"
@@ -20,12 +20,12 @@
 #include "http/hlist.h"
 #include "http/response.h"
 #include "http/respparse.h"
-#include "proxy/balancer.h"
+#include "balancer/balancer.h"
 #include "proxy/dns.h"
 #include "proxy/upstream.h"
 #include "plugin/chain.h"
 #include "plugin/pdk.h"
-#include "router/path.h"
+#include "core/path.h"
 
 
 struct sl_proxy {

@@ -13,11 +13,12 @@
 
 #include "admin/admin.h"
 #include "config/load.h"
-#include "log/access.h"
 #include "core/log.h"
-#include "runtime/workers.h"
 #include "core/xalloc.h"
+#include "log/access.h"
 #include "pipeline/pipeline.h"
+#include "plugin/plugin.h"
+#include "runtime/workers.h"
 
 typedef struct server {
     const sl_settings_t *s;
@@ -52,7 +53,7 @@ static void reload(server_t *sv)
     sl_diag_init(&diag, path);
     sl_config_t *cfg = NULL;
     sl_snapshot_t *snap = NULL;
-    if (sl_config_load_file(path, &cfg, &diag) != 0 ||
+    if (sl_config_load_file(path, sl_plugin_lookup, &cfg, &diag) != 0 ||
         sl_snapshot_compile(cfg, &snap, &diag) != 0) {
         sl_log(SL_LOG_ERROR, "reload of %s failed; the running configuration stays:", path);
         for (size_t i = 0; i < diag.n; i++)

@@ -8,7 +8,7 @@
 #ifndef SL_RUNTIME_SERVER_H
 #define SL_RUNTIME_SERVER_H
 
-#include "config/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "core/settings.h"
 
 /* Runs until SIGTERM/SIGINT. Takes the caller's reference on <snap>. Returns the process

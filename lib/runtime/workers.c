@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "core/log.h"
 #include "core/write.h"
 #include "core/xalloc.h"

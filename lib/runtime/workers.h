@@ -10,7 +10,7 @@
 #ifndef SL_RUNTIME_WORKERS_H
 #define SL_RUNTIME_WORKERS_H
 
-#include "config/snapshot.h"
+#include "snapshot/snapshot.h"
 #include "core/worker.h"
 
 /* Binds the <n> listening sockets <ls> for <w> (SO_REUSEPORT, so every worker binds its

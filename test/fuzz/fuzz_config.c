@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "config/load.h"
+#include "plugin/plugin.h"
 
 #define EXPECT(cond)                                                                               \
     do {                                                                                           \
@@ -82,7 +83,7 @@ static void load_one(const uint8_t *data, size_t size, sl_config_fmt_t fmt)
     sl_diag_t d;
     sl_diag_init(&d, "fuzz");
     sl_config_t *cfg = NULL;
-    int rc = sl_config_load_text(NULL, (const char *)data, size, fmt, &cfg, &d);
+    int rc = sl_config_load_text(NULL, (const char *)data, size, fmt, sl_plugin_lookup, &cfg, &d);
     if (rc == 0) {
         EXPECT(cfg != NULL);
         EXPECT(d.n == 0 && d.dropped == 0);

@@ -9,7 +9,7 @@
  * the capacity is really too small; the joined path is no longer than base + request + 1;
  * the escaped path holds only safe bytes and has exactly the expected length.
  */
-#include "router/path.h"
+#include "core/path.h"
 
 #include <stdint.h>
 #include <stdio.h>

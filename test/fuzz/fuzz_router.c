@@ -12,7 +12,7 @@
  * - an optional fifth line is a regex path: a one-route router built from it matches the
  *   normalized path exactly when PCRE2 itself does (checks the literal-prefix prefilter).
  */
-#include "router/path.h"
+#include "core/path.h"
 #include "router/router.h"
 
 #ifndef PCRE2_CODE_UNIT_WIDTH

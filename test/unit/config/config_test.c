@@ -15,6 +15,7 @@
 #include "config/loader.h"
 #include "config/node.h"
 #include "config/uuid.h"
+#include "plugin/plugin.h"
 #include "test.h"
 
 /* ---- a test plugin registry ---- */
@@ -53,6 +54,15 @@ static const sl_plugin_desc_t *test_find(const char *name)
     return NULL;
 }
 
+static bool test_lookup(const char *name, sl_plugin_ref_t *out)
+{
+    const sl_plugin_desc_t *d = test_find(name);
+    if (d == NULL)
+        return false;
+    sl_plugin_ref(d, out);
+    return true;
+}
+
 /* ---- helpers ---- */
 
 static char *diag_text(sl_diag_t *d)
@@ -70,7 +80,7 @@ static sl_config_t *load_fmt(const char *text, sl_config_fmt_t fmt)
     sl_diag_t d;
     sl_diag_init(&d, "t");
     sl_config_t *cfg = NULL;
-    int rc = sl_loader_load(NULL, text, strlen(text), fmt, test_find, &cfg, &d);
+    int rc = sl_loader_load(NULL, text, strlen(text), fmt, test_lookup, &cfg, &d);
     if (rc != 0) {
         char *out = diag_text(&d);
         fprintf(stderr, "unexpected load failure:\n%s", out);
@@ -92,7 +102,7 @@ static sl_config_t *load_yaml(const char *text)
         sl_diag_t _d;                                                                              \
         sl_diag_init(&_d, "t");                                                                    \
         sl_config_t *_cfg = NULL;                                                                  \
-        int _rc = sl_loader_load(NULL, (text), strlen(text), (fmt), test_find, &_cfg, &_d);        \
+        int _rc = sl_loader_load(NULL, (text), strlen(text), (fmt), test_lookup, &_cfg, &_d);        \
         CHECK(_rc != 0);                                                                           \
         CHECK(_cfg == NULL);                                                                       \
         char *_out = diag_text(&_d);                                                               \
@@ -513,7 +523,7 @@ static void test_json_vs_yaml(void)
     sl_diag_t d;
     sl_diag_init(&d, NULL);
     sl_config_t *c = NULL;
-    CHECK_EQ_INT(sl_loader_load(NULL, json, strlen(json), SL_CONFIG_FMT_AUTO, test_find, &c, &d),
+    CHECK_EQ_INT(sl_loader_load(NULL, json, strlen(json), SL_CONFIG_FMT_AUTO, test_lookup, &c, &d),
                  0);
     CHECK_EQ_STR(d.file, "<body>");
     sl_config_free(c);
@@ -521,7 +531,7 @@ static void test_json_vs_yaml(void)
     /* YAML flow syntax that is not JSON falls back to YAML */
     const char *flow = "{_format_version: '3.0', services: [{host: a}]}";
     sl_diag_init(&d, NULL);
-    CHECK_EQ_INT(sl_loader_load(NULL, flow, strlen(flow), SL_CONFIG_FMT_AUTO, test_find, &c, &d),
+    CHECK_EQ_INT(sl_loader_load(NULL, flow, strlen(flow), SL_CONFIG_FMT_AUTO, test_lookup, &c, &d),
                  0);
     sl_config_free(c);
     sl_diag_free(&d);
@@ -886,7 +896,7 @@ static void test_many_errors_capped(void)
     sl_diag_t d;
     sl_diag_init(&d, "t");
     sl_config_t *cfg = NULL;
-    CHECK(sl_loader_load(NULL, text, o, SL_CONFIG_FMT_YAML, test_find, &cfg, &d) != 0);
+    CHECK(sl_loader_load(NULL, text, o, SL_CONFIG_FMT_YAML, test_lookup, &cfg, &d) != 0);
     CHECK_EQ_INT(d.n, SL_DIAG_MAX);
     CHECK_EQ_INT(d.dropped, 5);
     char *out = diag_text(&d);
@@ -1002,14 +1012,14 @@ static void test_files(void)
     sl_diag_t d;
     sl_config_t *cfg = NULL;
     sl_diag_init(&d, "x.conf");
-    CHECK(sl_config_load_file("x.conf", &cfg, &d) != 0);
+    CHECK(sl_config_load_file("x.conf", test_lookup, &cfg, &d) != 0);
     char *out = diag_text(&d);
     CHECK_EQ_STR(out, "x.conf: unknown file type (accepted types: json, yaml)\n");
     free(out);
     sl_diag_free(&d);
 
     sl_diag_init(&d, "/nonexistent/k.yml");
-    CHECK(sl_config_load_file("/nonexistent/k.yml", &cfg, &d) != 0);
+    CHECK(sl_config_load_file("/nonexistent/k.yml", test_lookup, &cfg, &d) != 0);
     out = diag_text(&d);
     CHECK_EQ_STR(out, "/nonexistent/k.yml: cannot read file: No such file or directory\n");
     free(out);
@@ -1024,7 +1034,7 @@ static void test_files(void)
     CHECK_EQ_INT(write(fd, text, strlen(text)), (long long)strlen(text));
     close(fd);
     sl_diag_init(&d, path);
-    CHECK_EQ_INT(sl_config_load_file(path, &cfg, &d), 0);
+    CHECK_EQ_INT(sl_config_load_file(path, sl_plugin_lookup, &cfg, &d), 0);
     CHECK(cfg != NULL && cfg->n_services == 1);
     if (cfg != NULL)
         CHECK_EQ_STR(cfg->source, path);
@@ -1054,7 +1064,7 @@ static void test_full_file(void)
     sl_diag_t d;
     sl_diag_init(&d, path);
     sl_config_t *cfg = NULL;
-    CHECK_EQ_INT(sl_config_load_file(path, &cfg, &d), 0);
+    CHECK_EQ_INT(sl_config_load_file(path, sl_plugin_lookup, &cfg, &d), 0);
     sl_diag_free(&d);
     if (cfg == NULL)
         return;

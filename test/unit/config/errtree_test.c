@@ -9,6 +9,7 @@
 
 #include "config/errtree.c"
 #include "config/load.h"
+#include "plugin/plugin.h"
 #include "test.h"
 
 /* Loads <text> (YAML or JSON, as POST /config does), expecting failure; returns Kong's
@@ -18,7 +19,8 @@ static char *fields_of(const char *text, char **message)
     sl_diag_t d;
     sl_diag_init(&d, NULL);
     sl_config_t *cfg = NULL;
-    int rc = sl_config_load_text(NULL, text, strlen(text), SL_CONFIG_FMT_AUTO, &cfg, &d);
+    int rc = sl_config_load_text(NULL, text, strlen(text), SL_CONFIG_FMT_AUTO, sl_plugin_lookup,
+                                 &cfg, &d);
     CHECK(rc != 0);
     sl_config_free(cfg);
     for (size_t i = 0; i < d.n; i++)

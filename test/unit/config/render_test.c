@@ -30,9 +30,12 @@ static const sl_plugin_desc_t test_plugin = {
     .name = "test-plugin", .priority = 1000, .version = "1.0", .parse = test_parse,
 };
 
-static const sl_plugin_desc_t *test_find(const char *name)
+static bool test_lookup(const char *name, sl_plugin_ref_t *out)
 {
-    return strcmp(name, test_plugin.name) == 0 ? &test_plugin : NULL;
+    if (strcmp(name, test_plugin.name) != 0)
+        return false;
+    sl_plugin_ref(&test_plugin, out);
+    return true;
 }
 
 static const char *const CONFIG_TEXT =
@@ -95,7 +98,7 @@ static sl_config_t *load_text(const char *text)
     sl_diag_t d;
     sl_diag_init(&d, "t");
     sl_config_t *cfg = NULL;
-    if (sl_loader_load(NULL, text, strlen(text), SL_CONFIG_FMT_YAML, test_find, &cfg, &d) != 0)
+    if (sl_loader_load(NULL, text, strlen(text), SL_CONFIG_FMT_YAML, test_lookup, &cfg, &d) != 0)
         sl_diag_print(&d, stderr);
     sl_diag_free(&d);
     return cfg;
@@ -121,7 +124,7 @@ static sl_config_t *load_full(void)
     sl_diag_t d;
     sl_diag_init(&d, path);
     sl_config_t *cfg = NULL;
-    if (sl_config_load_file(path, &cfg, &d) != 0)
+    if (sl_config_load_file(path, sl_plugin_lookup, &cfg, &d) != 0)
         sl_diag_print(&d, stderr);
     sl_diag_free(&d);
     return cfg;

@@ -4,7 +4,7 @@
  */
 #include "router/router.h"
 #include "router/host.h"
-#include "router/path.h"
+#include "core/path.h"
 #include "router/trie.h"
 #include "test.h"
 

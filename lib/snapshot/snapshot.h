@@ -8,8 +8,8 @@
  * are atomic but happen only when a worker adopts or retires a snapshot, never per request
  * (see core/worker.h).
  */
-#ifndef SL_CONFIG_SNAPSHOT_H
-#define SL_CONFIG_SNAPSHOT_H
+#ifndef SL_SNAPSHOT_SNAPSHOT_H
+#define SL_SNAPSHOT_SNAPSHOT_H
 
 #include <stdatomic.h>
 #include <stddef.h>
@@ -19,7 +19,7 @@
 #include "config/model.h"
 #include "core/arena.h"
 #include "plugin/chain.h"
-#include "proxy/balancer.h"
+#include "balancer/balancer.h"
 #include "router/router.h"
 
 typedef struct sl_snapshot {
@@ -43,5 +43,8 @@ int sl_snapshot_compile(sl_config_t *cfg, sl_snapshot_t **out, sl_diag_t *diag);
 void sl_snapshot_ref(sl_snapshot_t *s);
 /* Drops a reference; the last one frees the snapshot. NULL is accepted. */
 void sl_snapshot_release(sl_snapshot_t *s);
+
+/* What the plugin <desc>'s configure returned for <snap>; NULL if it has none. */
+void *sl_snapshot_plugin_state(const sl_snapshot_t *snap, const sl_plugin_desc_t *desc);
 
 #endif

@@ -7,8 +7,8 @@
  * Thread: tables built by the snapshot compiler; sl_balancer_pick runs on a worker with that
  * worker's state array.
  */
-#ifndef SL_PROXY_BALANCER_H
-#define SL_PROXY_BALANCER_H
+#ifndef SL_BALANCER_BALANCER_H
+#define SL_BALANCER_BALANCER_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,7 +2,7 @@
  * Snapshot compilation: the router over the routes of enabled services, and one balancer per
  * upstream entity plus one per service that names a plain host.
  */
-#include "config/snapshot.h"
+#include "snapshot/snapshot.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -100,7 +100,9 @@ int sl_snapshot_compile(sl_config_t *cfg, sl_snapshot_t **out, sl_diag_t *diag)
     }
     size_t errors_before = diag->n + diag->dropped;
     s->router = sl_router_build(routes, n, &s->arena, diag);
-    bool plugins_ok = sl_plugin_snap_configure(s, diag);
+    size_t before = diag->n + diag->dropped;
+    s->plugin_states = sl_plugin_configure_all(s->cfg, &s->arena, diag);
+    bool plugins_ok = diag->n + diag->dropped == before;
     if (s->router == NULL || !plugins_ok || diag->n + diag->dropped != errors_before) {
         sl_snapshot_release(s);
         return SL_EINVAL;
@@ -123,4 +125,11 @@ void sl_snapshot_release(sl_snapshot_t *s)
     sl_arena_destroy(&s->arena);
     sl_config_free(s->cfg);
     free(s);
+}
+
+void *sl_snapshot_plugin_state(const sl_snapshot_t *snap, const sl_plugin_desc_t *desc)
+{
+    if (snap->plugin_states == NULL)
+        return NULL;
+    return snap->plugin_states[sl_plugin_index(desc)];
 }

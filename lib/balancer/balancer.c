@@ -3,7 +3,7 @@
  * takes the largest, and subtracts the total from it. Weights 5,1,1 give a a b a c a a: the
  * spread nginx users know, with no burst to one peer.
  */
-#include "proxy/balancer.h"
+#include "balancer/balancer.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -6,7 +6,7 @@
  *
  * Everything works on caller buffers; nothing allocates.
  */
-#include "router/path.h"
+#include "core/path.h"
 
 #include <string.h>
 

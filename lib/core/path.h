@@ -4,8 +4,8 @@
  *
  * Thread: any; pure functions.
  */
-#ifndef SL_ROUTER_PATH_H
-#define SL_ROUTER_PATH_H
+#ifndef SL_CORE_PATH_H
+#define SL_CORE_PATH_H
 
 #include <stdbool.h>
 #include <stddef.h>

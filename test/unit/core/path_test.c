@@ -2,7 +2,7 @@
  * Tests for lib/router/path.c: normalization (kong-compat.md 3.1), upstream path joining
  * (3.4; Kong's spec/fixtures/router_path_handling_tests.lua table, v0 and v1) and escaping.
  */
-#include "router/path.h"
+#include "core/path.h"
 #include "test.h"
 
 #include <stdbool.h>
