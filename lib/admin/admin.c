@@ -14,13 +14,13 @@
 #include <unistd.h>
 
 #include "admin/metrics.h"
-#include "config/render.h"
 #include "config/errtree.h"
 #include "config/load.h"
+#include "config/render.h"
 #include "core/log.h"
 #include "http/conn.h"
-#include "http/hlist.h"
 #include "http/headers.h"
+#include "http/hlist.h"
 #include "log/access.h"
 #include "metrics/prom.h"
 #include "plugin/plugin.h"

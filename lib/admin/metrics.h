@@ -16,8 +16,8 @@
 #define SL_ADMIN_METRICS_H
 
 #include "admin/admin.h"
-#include "snapshot/snapshot.h"
 #include "http/headers.h"
+#include "snapshot/snapshot.h"
 
 /* Appends the scrape of the node <a>, which runs <snap>, to <out> (in <arena>). */
 void sl_admin_metrics(const sl_admin_t *a, const sl_snapshot_t *snap, sl_hbuf_t *out,

@@ -22,8 +22,8 @@
 #include "config/load.h"
 #include "config/model.h"
 #include "config/node.h"
-#include "core/arena.h"
 #include "config/plugins.h"
+#include "core/arena.h"
 
 typedef enum {
     SL_ENT_SERVICE = 0,

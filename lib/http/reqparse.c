@@ -9,9 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/path.h"
 #include "core/xalloc.h"
 #include "http/headers.h"
-#include "core/path.h"
 
 static int fail(sl_reqparse_t *p, sl_err_kind_t kind)
 {

@@ -1,13 +1,13 @@
 /* The request driver (see pipeline.h). */
 #include "pipeline/pipeline.h"
 
-#include "snapshot/snapshot.h"
 #include "http/headers.h"
 #include "log/access.h"
 #include "plugin/chain.h"
 #include "plugin/pdk.h"
 #include "proxy/proxy.h"
 #include "router/router.h"
+#include "snapshot/snapshot.h"
 
 /* Kong's answer to plain HTTP on an https-only route with a 301/302/307/308 code. */
 static void send_redirect(sl_req_t *req, int code)

@@ -1,6 +1,6 @@
 /*
  * Plugin interface. A plugin is one folder under plugins/ exporting one const descriptor;
- * plugins/registry.c lists them. The config loader finds a plugin by its Kong name, lets it
+ * plugins/registry.h lists them. The config loader finds a plugin by its Kong name, lets it
  * parse its `config` node into a typed struct, and the snapshot compiler resolves, per route,
  * the ordered chain of instances that apply (Kong's scoping and priorities).
  *

@@ -11,8 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "snapshot/snapshot.h"
+#include "balancer/balancer.h"
 #include "core/log.h"
+#include "core/path.h"
 #include "http/conn.h"
 #include "http/errors.h"
 #include "http/h1write.h"
@@ -20,12 +21,11 @@
 #include "http/hlist.h"
 #include "http/response.h"
 #include "http/respparse.h"
-#include "balancer/balancer.h"
-#include "proxy/dns.h"
-#include "proxy/upstream.h"
 #include "plugin/chain.h"
 #include "plugin/pdk.h"
-#include "core/path.h"
+#include "proxy/dns.h"
+#include "proxy/upstream.h"
+#include "snapshot/snapshot.h"
 
 
 struct sl_proxy {

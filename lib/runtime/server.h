@@ -8,8 +8,8 @@
 #ifndef SL_RUNTIME_SERVER_H
 #define SL_RUNTIME_SERVER_H
 
-#include "snapshot/snapshot.h"
 #include "core/settings.h"
+#include "snapshot/snapshot.h"
 
 /* Runs until SIGTERM/SIGINT. Takes the caller's reference on <snap>. Returns the process
  * exit code (0 on a clean stop, 1 if startup failed). */

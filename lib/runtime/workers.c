@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "snapshot/snapshot.h"
 #include "core/log.h"
 #include "core/write.h"
 #include "core/xalloc.h"
@@ -30,6 +29,7 @@
 #include "plugin/plugin.h"
 #include "proxy/dns.h"
 #include "proxy/upstream.h"
+#include "snapshot/snapshot.h"
 
 int sl_worker_bind(sl_worker_t *w, const sl_settings_t *s, int id, const sl_listen_t *ls,
                    size_t n, const sl_handler_t *handler)

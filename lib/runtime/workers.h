@@ -10,8 +10,8 @@
 #ifndef SL_RUNTIME_WORKERS_H
 #define SL_RUNTIME_WORKERS_H
 
-#include "snapshot/snapshot.h"
 #include "core/worker.h"
+#include "snapshot/snapshot.h"
 
 /* Binds the <n> listening sockets <ls> for <w> (SO_REUSEPORT, so every worker binds its
  * own), whose connections go to <handler>. Returns 0, or a negative errno with a message

@@ -15,11 +15,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "balancer/balancer.h"
 #include "config/diag.h"
 #include "config/model.h"
 #include "core/arena.h"
 #include "plugin/chain.h"
-#include "balancer/balancer.h"
 #include "router/router.h"
 
 typedef struct sl_snapshot {

@@ -17,6 +17,7 @@
 #include "plugin/cred.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
+#include "snapshot/snapshot.h"
 
 typedef struct conf {
     const char **groups;  /* allow or deny list */
@@ -180,7 +181,7 @@ static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
     const sl_consumer_t *co = req->consumer;
     if (co == NULL)
         return refuse(req);
-    const state_t *st = sl_plugin_snap_state(req->slot->snap, &sl_plugin_acl);
+    const state_t *st = sl_snapshot_plugin_state(req->slot->snap, &sl_plugin_acl);
     const groups_t *g = sl_cred_index_get(&st->by_consumer, co->id, strlen(co->id));
     static const groups_t none = {NULL, 0, "", 0};
     if (g == NULL) {

@@ -18,6 +18,7 @@
 #include "plugin/cred.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
+#include "snapshot/snapshot.h"
 
 typedef struct conf {
     bool hide_credentials;
@@ -142,7 +143,7 @@ static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
     /* logical OR between auth plugins: an earlier one has authenticated already */
     if (c->anonymous && req->credential_id)
         return SL_CONTINUE;
-    const state_t *st = sl_plugin_snap_state(req->slot->snap, &sl_plugin_basic_auth);
+    const state_t *st = sl_snapshot_plugin_state(req->slot->snap, &sl_plugin_basic_auth);
     if (authenticate(req, c, st))
         return SL_CONTINUE;
     if (c->anonymous)

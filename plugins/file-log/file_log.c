@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "config/node.h"
-#include "config/snapshot.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/xalloc.h"
@@ -26,6 +25,7 @@
 #include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
+#include "snapshot/snapshot.h"
 
 typedef struct conf {
     const char *path;
@@ -171,7 +171,7 @@ static void on_log(sl_req_t *req, const void *conf)
     gettimeofday(&tv, NULL);
     sl_hbuf_t b;
     sl_hbuf_init(&b, req->arena, 4096);
-    sl_log_record(&b, req, sl_plugin_snap_state(req->slot->snap, &sl_plugin_file_log),
+    sl_log_record(&b, req, sl_snapshot_plugin_state(req->slot->snap, &sl_plugin_file_log),
                   sl_now_ns(), (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000);
     sl_hbuf_lit(&b, "\n");
     /* one write per line: with O_APPEND a line lands whole, never between another's bytes */

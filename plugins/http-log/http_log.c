@@ -13,7 +13,6 @@
 #include <sys/time.h>
 
 #include "config/node.h"
-#include "config/snapshot.h"
 #include "core/clock.h"
 #include "log/record.h"
 #include "plugin/chain.h"
@@ -21,6 +20,7 @@
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
 #include "plugins/http-log/sender.h"
+#include "snapshot/snapshot.h"
 
 typedef struct conf {
     sl_hlq_conf_t q;
@@ -417,7 +417,7 @@ static void on_log(sl_req_t *req, const void *conf)
     gettimeofday(&tv, NULL);
     sl_hbuf_t b;
     sl_hbuf_init(&b, req->arena, 4096);
-    sl_log_record(&b, req, sl_plugin_snap_state(req->slot->snap, &sl_plugin_http_log),
+    sl_log_record(&b, req, sl_snapshot_plugin_state(req->slot->snap, &sl_plugin_http_log),
                   sl_now_ns(), (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000);
     sl_hlq_add(s, id, &c->q, b.p, b.len);
 }

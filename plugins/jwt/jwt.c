@@ -21,13 +21,13 @@
 #include "auth/jwt_extract.h"
 #include "config/model.h"
 #include "config/node.h"
-#include "config/snapshot.h"
 #include "core/base64.h"
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "plugin/conf.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
+#include "snapshot/snapshot.h"
 
 const sl_plugin_desc_t sl_plugin_jwt;
 
@@ -469,7 +469,7 @@ static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
     if (c->anonymous && req->credential_id != NULL)
         return SL_CONTINUE;
 
-    const state_t *st = sl_plugin_snap_state(req->slot->snap, &sl_plugin_jwt);
+    const state_t *st = sl_snapshot_plugin_state(req->slot->snap, &sl_plugin_jwt);
     wstate_t *ws = sl_plugin_worker_state(req->w, &sl_plugin_jwt);
     if (ws == NULL)
         return SL_ERROR;

@@ -21,6 +21,7 @@
 #include "plugin/cred.h"
 #include "plugin/pdk.h"
 #include "plugin/plugin.h"
+#include "snapshot/snapshot.h"
 
 typedef struct conf {
     const char **key_names; /* default {"apikey"} */
@@ -223,7 +224,7 @@ static sl_phase_result_t on_access(sl_req_t *req, const void *conf)
     /* logical OR between auth plugins: an earlier one has authenticated already */
     if (c->anonymous && req->credential_id)
         return SL_CONTINUE;
-    const state_t *st = sl_plugin_snap_state(req->slot->snap, &sl_plugin_key_auth);
+    const state_t *st = sl_snapshot_plugin_state(req->slot->snap, &sl_plugin_key_auth);
     body_t body, *bp = NULL;
     const char *err = NULL;
     if (c->key_in_body) {

@@ -23,8 +23,8 @@
 #include <stdint.h>
 
 #include "conf.h"
-#include "counters.h"
 #include "core/worker.h"
+#include "counters.h"
 
 typedef struct sl_rl_redis sl_rl_redis_t;
 typedef struct sl_rl_redis_op sl_rl_redis_op_t;

@@ -1,8 +1,8 @@
 /*
  * Config loader tests: good files (every entity, nested vs flat, defaults, url expansion,
  * legacy path migration, JSON vs YAML, hash, derived ids) and bad inputs with their exact
- * `LINE:COL: message` output. Plugins are resolved through a test registry so that plugin
- * scoping can be checked while plugins/registry.c is still empty.
+ * `LINE:COL: message` output. Plugins are resolved through a test lookup so that plugin
+ * scoping is checked apart from the shipped plugins.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,7 +3,7 @@
  * foreign keys as {"id": ...}, list envelopes in config order, nested lists, lookup by id and
  * by endpoint key, the upstream health view, and that no secret (certificate keys, credential
  * keys, passwords, jwt secrets) appears in any output. Plugins resolve through a test
- * registry, as in config_test.c, while plugins/registry.c is empty.
+ * lookup, as in config_test.c, apart from the shipped plugins.
  */
 #include <stdio.h>
 #include <stdlib.h>

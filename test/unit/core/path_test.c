@@ -1,5 +1,5 @@
 /*
- * Tests for lib/router/path.c: normalization (kong-compat.md 3.1), upstream path joining
+ * Tests for lib/core/path.c: normalization (kong-compat.md 3.1), upstream path joining
  * (3.4; Kong's spec/fixtures/router_path_handling_tests.lua table, v0 and v1) and escaping.
  */
 #include "core/path.h"
