@@ -1,4 +1,4 @@
-/* The gateway's own upstream requests (see client.h). */
+/* The upstream HTTP/1.1 client (see client.h). */
 #include "proxy/client.h"
 
 #include <stdlib.h>
@@ -7,7 +7,6 @@
 #include "core/arena.h"
 #include "core/xalloc.h"
 #include "http/respparse.h"
-#include "proxy/upstream.h"
 
 struct sl_upclient {
     sl_worker_t *w;
@@ -19,78 +18,168 @@ struct sl_upclient {
     void *arg;
     sl_upconn_t *up;
     sl_respparse_t rp;
-    sl_arena_t arena;           /* the response head's header array */
-    bool got_bytes;             /* a response byte arrived on this connection */
-    bool retried;               /* the one free retry is used */
-    bool final_head;            /* the final (non-1xx) head arrived */
-    bool complete;
-    bool starting;              /* inside sl_upclient_start */
-    bool done_early;            /* on_done ran inside sl_upclient_start */
+    sl_arena_t *arena;          /* the owner's, or own_arena */
+    sl_arena_t own_arena;
+    bool owns_memory;           /* malloc'd, with own_arena (no arena given) */
+    void (*write_cb)(void *arg, int status);
+    const char *refused;        /* why on_head refused the head */
+    int status;
+    bool head_sent, got_bytes, head_received, complete, upgrade, eof;
+    bool holding;               /* on_round asked to wait */
+    bool streamed;              /* a body write followed the head */
+    bool req_done;              /* the whole request is written */
+    bool retried;               /* the one retry of a stale connection is used */
+    bool too_big;
+    bool starting, done_early;  /* inside sl_upclient_start / on_done ran there */
     bool in_connect;            /* inside sl_upconn_connect */
     int connect_err;            /* a connect that failed at once, reported after it */
-    int status;
+    bool connecting;
 };
 
 static void send_request(sl_upclient_t *c);
 static void connect_new(sl_upclient_t *c);
+static void parse_round(sl_upclient_t *c);
+static void on_read(sl_upconn_t *u, ssize_t nread);
 
-static void finish(sl_upclient_t *c, int err, const char *why)
+static void free_client(sl_upclient_t *c)
+{
+    if (!c->owns_memory)
+        return; /* in the owner's arena */
+    sl_arena_destroy(&c->own_arena);
+    free(c);
+}
+
+static void detach(sl_upclient_t *c, bool reusable)
 {
     sl_upconn_t *u = c->up;
+    if (u == NULL)
+        return;
     c->up = NULL;
-    if (u) {
-        u->owner = NULL;
-        u->connect_cb = NULL;
-        bool reusable = err == 0 && c->opts.keepalive && llhttp_should_keep_alive(&c->rp.llhttp) &&
-                        u->pos == u->len && sl_upconn_writes_pending(u) == 0;
-        if (reusable)
-            sl_upconn_release_for(u, c->opts.idle_timeout_ms);
-        else
-            sl_upconn_close(u);
-    }
-    c->hooks->on_done(c->arg, err, c->status, why);
+    u->owner = NULL;
+    u->connect_cb = NULL;
+    if (reusable)
+        sl_upconn_release_for(u, c->opts.idle_timeout_ms);
+    else
+        sl_upconn_close(u);
+}
+
+/* Ends the exchange with <err> (0: complete) and runs on_done. */
+static void finish(sl_upclient_t *c, int err, const char *why, const char *detail)
+{
+    sl_upconn_t *u = c->up;
+    sl_upclient_result_t r = {
+        .err = err,
+        .status = c->status,
+        .why = why,
+        .detail = detail,
+        .connecting = c->connecting,
+        .sending = u && sl_upconn_writes_pending(u) > 0,
+        .head_sent = c->head_sent,
+        .got_bytes = c->got_bytes,
+        .head_received = c->head_received,
+        .reused = u && u->reused,
+        .too_big = c->too_big,
+        .addr = &c->addr,
+    };
+    bool reusable = err == 0 && c->opts.keepalive && u && !c->eof && c->req_done &&
+                    llhttp_should_keep_alive(&c->rp.llhttp) && u->pos == u->len &&
+                    sl_upconn_writes_pending(u) == 0;
+    detach(c, reusable);
+    c->hooks->on_done(c->arg, &r);
     if (c->starting) {
         c->done_early = true; /* sl_upclient_start frees it */
         return;
     }
-    sl_arena_destroy(&c->arena);
-    free(c);
+    free_client(c);
 }
 
-/* The connection failed before any response byte: a pooled one gets one retry. */
+/* The connection failed before the response began: a stale pooled one gets one retry. */
 static void failed_early(sl_upclient_t *c, int err, const char *why)
 {
     sl_upconn_t *u = c->up;
-    if (u && u->reused && !c->got_bytes && !c->retried) {
+    if (c->opts.retry_stale && u && u->reused && !c->got_bytes && !c->streamed && !c->retried) {
         c->retried = true;
-        c->up = NULL;
-        u->owner = NULL;
-        sl_upconn_close(u);
+        detach(c, false);
         connect_new(c);
         return;
     }
-    finish(c, err, why);
+    finish(c, err, why, NULL);
+}
+
+/* ---- timers -------------------------------------------------------------------------- */
+
+static void on_timeout(sl_deadline_t *d)
+{
+    sl_upconn_t *u = d->timer.data;
+    sl_upclient_t *c = u->owner;
+    if (c == NULL)
+        return;
+    finish(c, UV_ETIMEDOUT,
+           sl_upconn_writes_pending(u) ? "sending the request" : "reading the response", NULL);
+}
+
+/* Write timeout while a write is pending, read timeout otherwise; none while the owner
+ * holds the exchange with nothing to send (it waits on its own client, not the upstream). */
+static void arm(sl_upclient_t *c)
+{
+    sl_upconn_t *u = c->up;
+    if (u == NULL)
+        return;
+    bool writing = sl_upconn_writes_pending(u) > 0;
+    if (c->holding && !writing) {
+        sl_deadline_clear(&u->timer);
+        return;
+    }
+    sl_deadline_set(&u->timer, writing ? c->opts.write_timeout_ms : c->opts.read_timeout_ms,
+                    on_timeout);
 }
 
 /* ---- the response --------------------------------------------------------------------- */
+
+static void make_head(sl_upclient_t *c, sl_respparse_t *rp, sl_upclient_head_t *h)
+{
+    h->status = rp->llhttp.status_code;
+    h->reason = rp->reason_len ? sl_respparse_reason(rp) : sl_slice(NULL, 0);
+    h->headers = sl_respparse_headers(rp, c->arena);
+    h->n_headers = rp->spans->n;
+    h->chunked = rp->llhttp.flags & F_CHUNKED;
+    h->has_length = (rp->llhttp.flags & F_CONTENT_LENGTH) && !h->chunked;
+    h->length = h->has_length ? rp->llhttp.content_length : 0;
+    h->keep_alive = llhttp_should_keep_alive(&rp->llhttp);
+}
 
 static int on_head(sl_respparse_t *rp)
 {
     sl_upclient_t *c = rp->data;
     int status = rp->llhttp.status_code;
     if (status < 100) {
+        /* llhttp takes any three digits; nginx: "upstream sent invalid status" */
         llhttp_set_error_reason(&rp->llhttp, "invalid status code");
         return HPE_USER;
     }
-    if (status < 200)
-        return 0; /* interim: the final head follows */
-    c->final_head = true;
-    c->status = status;
-    if (c->hooks->on_head) {
-        sl_header_t *hs = sl_respparse_headers(rp, &c->arena);
-        c->hooks->on_head(c->arg, status, hs, rp->spans->n);
+    sl_upclient_head_t h;
+    if (status < 200 && status != 101) {
+        if (c->hooks->on_interim) {
+            make_head(c, rp, &h);
+            c->hooks->on_interim(c->arg, &h);
+        }
+        return 0; /* the final head follows */
     }
-    return 0;
+    c->head_received = true;
+    c->status = status;
+    c->upgrade = status == 101;
+    int rc = 0;
+    if (c->hooks->on_head) {
+        make_head(c, rp, &h);
+        const char *why = NULL;
+        rc = c->hooks->on_head(c->arg, &h, &why);
+        if (rc < 0) {
+            c->refused = why ? why : "refused";
+            llhttp_set_error_reason(&rp->llhttp, c->refused);
+            return HPE_USER;
+        }
+    }
+    return rc > 0 || c->opts.no_body ? 1 : 0;
 }
 
 static int on_body(sl_respparse_t *rp, const char *at, size_t n)
@@ -104,9 +193,13 @@ static int on_body(sl_respparse_t *rp, const char *at, size_t n)
 static int on_complete(sl_respparse_t *rp)
 {
     sl_upclient_t *c = rp->data;
-    if (!c->final_head)
-        return 0;
+    if (!c->head_received)
+        return 0; /* the end of an interim response */
+    if (c->upgrade)
+        return 0; /* llhttp stops with HPE_PAUSED_UPGRADE; the tunnel is the owner's */
     c->complete = true;
+    if (c->hooks->on_end)
+        c->hooks->on_end(c->arg);
     return HPE_PAUSED; /* anything after the response is not ours */
 }
 
@@ -116,35 +209,116 @@ static const sl_respparse_hooks_t response_hooks = {
     .on_complete = on_complete,
 };
 
-static void on_io_timeout(sl_deadline_t *d)
+/* After a round the owner does not hold: the exchange ends, or reading goes on. */
+static void after_round(sl_upclient_t *c)
 {
-    sl_upconn_t *u = d->timer.data;
-    sl_upclient_t *c = u->owner;
-    if (c)
-        finish(c, UV_ETIMEDOUT, "timeout");
+    sl_upconn_t *u = c->up;
+    if (c->complete) {
+        finish(c, 0, NULL, NULL);
+        return;
+    }
+    if (c->upgrade)
+        return; /* the owner takes the connection */
+    if (u->pos > 0 && sl_respparse_movable(&c->rp)) {
+        memmove(u->buf, u->buf + u->pos, u->len - u->pos);
+        u->len -= u->pos;
+        u->pos = 0;
+    }
+    if (!c->eof && !(u->buf && u->len == u->cap))
+        sl_upconn_read_start(u, on_read);
+    arm(c);
 }
 
-static void arm(sl_upclient_t *c)
-{
-    sl_deadline_set(&c->up->timer, c->opts.io_timeout_ms, on_io_timeout);
-}
-
-static void parse(sl_upclient_t *c)
+/* Parses what the buffer holds and hands it on. */
+static void parse_round(sl_upclient_t *c)
 {
     sl_upconn_t *u = c->up;
     if (u->pos < u->len) {
         llhttp_errno_t err = sl_respparse_execute(&c->rp, u->buf, u->pos, u->len - u->pos);
-        if (err == HPE_PAUSED) {
+        if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
             u->pos = (size_t)(llhttp_get_error_pos(&c->rp.llhttp) - u->buf);
+            if (err == HPE_PAUSED_UPGRADE && c->upgrade && !c->complete) {
+                c->complete = true; /* the 101's head is all of it */
+                if (c->hooks->on_end)
+                    c->hooks->on_end(c->arg);
+            }
         } else if (err != HPE_OK) {
-            finish(c, UV_EPROTO, llhttp_get_error_reason(&c->rp.llhttp));
+            finish(c, UV_EPROTO, llhttp_get_error_reason(&c->rp.llhttp), llhttp_errno_name(err));
             return;
         } else {
             u->pos = u->len;
         }
     }
-    if (c->complete) {
-        finish(c, 0, NULL);
+    if (c->eof && !c->complete) {
+        /* a body delimited by the close ends here; anything else was cut short */
+        llhttp_errno_t fe = c->head_received ? llhttp_finish(&c->rp.llhttp)
+                                             : HPE_INVALID_EOF_STATE;
+        if (!((fe == HPE_OK || fe == HPE_PAUSED) && c->complete)) {
+            if (!c->head_received) {
+                failed_early(c, UV_EOF, "before responding");
+                return;
+            }
+            finish(c, UV_EOF, "in the middle of the response", NULL);
+            return;
+        }
+    }
+    if (!c->head_received && u->len == u->cap) {
+        c->too_big = true;
+        finish(c, UV_EPROTO, "too big a header", NULL);
+        return;
+    }
+    if (c->hooks->on_round && c->hooks->on_round(c->arg)) {
+        if (c->up == NULL)
+            return; /* the owner cancelled it from the hook */
+        c->holding = true;
+        arm(c);
+        return;
+    }
+    if (c->up == NULL)
+        return;
+    after_round(c);
+}
+
+static void on_read(sl_upconn_t *u, ssize_t nread)
+{
+    sl_upclient_t *c = u->owner;
+    if (nread < 0) {
+        if (nread != UV_EOF) {
+            /* a reset: like a close, but said so */
+            c->eof = true;
+            sl_upconn_read_stop(u);
+            if (!c->head_received && !c->got_bytes) {
+                failed_early(c, (int)nread, uv_strerror((int)nread));
+                return;
+            }
+            if (!c->holding)
+                finish(c, (int)nread, uv_strerror((int)nread), NULL);
+            return;
+        }
+        c->eof = true;
+        sl_upconn_read_stop(u);
+        if (!c->holding)
+            parse_round(c);
+        return;
+    }
+    c->got_bytes = true;
+    u->len += (size_t)nread;
+    if (u->len == u->cap)
+        sl_upconn_read_stop(u); /* full: reading resumes once parsed bytes are handed on */
+    if (c->holding)
+        return; /* parsed once the owner resumes */
+    arm(c);
+    parse_round(c);
+}
+
+void sl_upclient_resume(sl_upclient_t *c)
+{
+    if (c == NULL || !c->holding)
+        return;
+    c->holding = false;
+    sl_upconn_t *u = c->up;
+    if (c->complete || c->upgrade) {
+        after_round(c);
         return;
     }
     if (u->pos > 0 && sl_respparse_movable(&c->rp)) {
@@ -152,49 +326,55 @@ static void parse(sl_upclient_t *c)
         u->len -= u->pos;
         u->pos = 0;
     }
-    if (u->len == u->cap) {
-        finish(c, UV_EPROTO, "response head too big");
-        return;
-    }
     arm(c);
-}
-
-static void on_read(sl_upconn_t *u, ssize_t nread)
-{
-    sl_upclient_t *c = u->owner;
-    if (nread < 0) {
-        if (nread == UV_EOF && c->final_head) {
-            llhttp_errno_t fe = llhttp_finish(&c->rp.llhttp);
-            if ((fe == HPE_OK || fe == HPE_PAUSED) && c->complete) {
-                finish(c, 0, NULL); /* a body delimited by the close */
-                return;
-            }
-        }
-        if (!c->got_bytes) {
-            failed_early(c, (int)nread, nread == UV_EOF ? "connection closed before the response"
-                                                        : uv_strerror((int)nread));
-            return;
-        }
-        finish(c, nread == UV_EOF ? UV_EOF : (int)nread,
-               nread == UV_EOF ? "connection closed in the middle of the response"
-                               : uv_strerror((int)nread));
+    if (u->pos < u->len || c->eof) {
+        parse_round(c);
         return;
     }
-    c->got_bytes = true;
-    u->len += (size_t)nread;
-    parse(c);
+    if (!c->eof)
+        sl_upconn_read_start(u, on_read);
 }
 
 /* ---- the request ---------------------------------------------------------------------- */
 
-static void on_written(sl_upconn_t *u, int status)
+static void on_head_written(sl_upconn_t *u, int status)
 {
     sl_upclient_t *c = u->owner;
     if (status < 0) {
         failed_early(c, status, uv_strerror(status));
         return;
     }
-    arm(c); /* now waiting for the response */
+    arm(c);
+}
+
+static void on_body_written(sl_upconn_t *u, int status)
+{
+    sl_upclient_t *c = u->owner;
+    void (*cb)(void *, int) = c->write_cb;
+    c->write_cb = NULL;
+    if (status >= 0)
+        arm(c);
+    if (cb)
+        cb(c->arg, status);
+}
+
+int sl_upclient_write(sl_upclient_t *c, const uv_buf_t *bufs, unsigned n,
+                      void (*cb)(void *arg, int status))
+{
+    c->streamed = true;
+    c->write_cb = cb;
+    int rc = sl_upconn_write(c->up, bufs, n, on_body_written);
+    if (rc < 0) {
+        c->write_cb = NULL;
+        return rc;
+    }
+    arm(c);
+    return 0;
+}
+
+void sl_upclient_request_done(sl_upclient_t *c)
+{
+    c->req_done = true;
 }
 
 static void send_request(sl_upclient_t *c)
@@ -202,26 +382,29 @@ static void send_request(sl_upclient_t *c)
     sl_upconn_t *u = c->up;
     u->owner = c;
     u->requests++;
-    c->got_bytes = c->final_head = c->complete = false;
+    c->connecting = false;
+    c->got_bytes = c->head_received = c->complete = c->upgrade = c->eof = false;
     sl_respparse_start(&c->rp, &u->spans, &response_hooks, c);
-    int rc = sl_upconn_write(u, c->bufs, c->n_bufs, on_written);
+    int rc = sl_upconn_write(u, c->bufs, c->n_bufs, on_head_written);
     if (rc < 0) {
         failed_early(c, rc, uv_strerror(rc));
         return;
     }
+    c->head_sent = true;
     arm(c);
     sl_upconn_read_start(u, on_read);
 }
 
 static void on_connected(sl_upconn_t *u, int status, void *arg)
 {
+    (void)u;
     sl_upclient_t *c = arg;
     if (status < 0) {
         if (c->in_connect) {
             c->connect_err = status; /* connect_new reports it */
             return;
         }
-        finish(c, status, status == UV_ETIMEDOUT ? "connect timeout" : uv_strerror(status));
+        finish(c, status, uv_strerror(status), NULL);
         return;
     }
     send_request(c);
@@ -229,21 +412,32 @@ static void on_connected(sl_upconn_t *u, int status, void *arg)
 
 static void connect_new(sl_upclient_t *c)
 {
+    c->connecting = true;
     c->in_connect = true;
     c->connect_err = 0;
     c->up = sl_upconn_connect(c->w, &c->addr, c->opts.connect_timeout_ms, on_connected, c);
     c->in_connect = false;
     c->up->owner = c;
     if (c->connect_err)
-        finish(c, c->connect_err, uv_strerror(c->connect_err));
+        finish(c, c->connect_err, uv_strerror(c->connect_err), NULL);
 }
 
-sl_upclient_t *sl_upclient_start(sl_worker_t *w, const struct sockaddr_storage *addr,
-                                 const uv_buf_t *bufs, unsigned n,
-                                 const sl_upclient_opts_t *opts,
-                                 const sl_upclient_hooks_t *hooks, void *arg)
+sl_upclient_t *sl_upclient_start_in(sl_worker_t *w, const struct sockaddr_storage *addr,
+                                    const uv_buf_t *bufs, unsigned n,
+                                    const sl_upclient_opts_t *opts,
+                                    const sl_upclient_hooks_t *hooks, void *arg,
+                                    sl_arena_t *arena)
 {
-    sl_upclient_t *c = sl_xcalloc(1, sizeof(*c));
+    sl_upclient_t *c;
+    if (arena) {
+        c = sl_arena_calloc(arena, 1, sizeof(*c));
+        c->arena = arena;
+    } else {
+        c = sl_xcalloc(1, sizeof(*c));
+        c->owns_memory = true;
+        sl_arena_init(&c->own_arena, 1024);
+        c->arena = &c->own_arena;
+    }
     c->w = w;
     c->addr = *addr;
     c->bufs = bufs;
@@ -251,34 +445,48 @@ sl_upclient_t *sl_upclient_start(sl_worker_t *w, const struct sockaddr_storage *
     c->opts = *opts;
     c->hooks = hooks;
     c->arg = arg;
-    sl_arena_init(&c->arena, 1024);
+    c->req_done = !opts->body_follows;
     c->starting = true;
     sl_upconn_t *u = opts->keepalive ? sl_pool_take(w->pool, addr) : NULL;
     if (u) {
         c->up = u;
+        u->owner = c;
         send_request(c);
     } else {
         connect_new(c);
     }
     c->starting = false;
-    if (c->done_early) { /* a connect refused at once: on_done ran already */
-        sl_arena_destroy(&c->arena);
-        free(c);
+    if (c->done_early) { /* on_done ran already */
+        free_client(c);
         return NULL;
     }
     return c;
+}
+
+sl_upclient_t *sl_upclient_start(sl_worker_t *w, const struct sockaddr_storage *addr,
+                                 const uv_buf_t *bufs, unsigned n,
+                                 const sl_upclient_opts_t *opts,
+                                 const sl_upclient_hooks_t *hooks, void *arg)
+{
+    return sl_upclient_start_in(w, addr, bufs, n, opts, hooks, arg, NULL);
+}
+
+sl_upconn_t *sl_upclient_take(sl_upclient_t *c)
+{
+    sl_upconn_t *u = c->up;
+    c->up = NULL;
+    if (u) {
+        u->owner = NULL;
+        sl_deadline_clear(&u->timer);
+    }
+    free_client(c);
+    return u;
 }
 
 void sl_upclient_cancel(sl_upclient_t *c)
 {
     if (c == NULL)
         return;
-    sl_upconn_t *u = c->up;
-    if (u) {
-        u->owner = NULL;
-        u->connect_cb = NULL;
-        sl_upconn_close(u);
-    }
-    sl_arena_destroy(&c->arena);
-    free(c);
+    detach(c, false);
+    free_client(c);
 }

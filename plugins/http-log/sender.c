@@ -135,13 +135,21 @@ static void fail_attempt(queue_t *q, const char *fmt, ...)
     uv_timer_start(&q->timer, on_retry_timer, delay, 0);
 }
 
-static void on_done(void *arg, int err, int status, const char *why)
+static void on_done(void *arg, const sl_upclient_result_t *r)
 {
     queue_t *q = arg;
+    int status = r->status;
     q->x = NULL;
     uv_timer_stop(&q->io_timer);
-    if (err < 0) {
-        fail_attempt(q, "%s", why ? why : uv_strerror(err));
+    if (r->err < 0) {
+        if (r->err == UV_ETIMEDOUT)
+            fail_attempt(q, "timeout");
+        else if (r->err == UV_EOF)
+            fail_attempt(q, "connection closed %s", r->why);
+        else if (r->err == UV_EPROTO)
+            fail_attempt(q, "invalid response: %s", r->detail ? r->detail : r->why);
+        else
+            fail_attempt(q, "%s", r->why ? r->why : uv_strerror(r->err));
         return;
     }
     q->in_flight = false;
@@ -164,9 +172,11 @@ static void send_to(queue_t *q, const struct sockaddr_storage *addr)
 {
     sl_upclient_opts_t o = {
         .connect_timeout_ms = q->c.timeout_ms,
-        .io_timeout_ms = q->c.timeout_ms,
+        .write_timeout_ms = q->c.timeout_ms,
+        .read_timeout_ms = q->c.timeout_ms,
         .idle_timeout_ms = q->c.keepalive_ms,
         .keepalive = true,
+        .retry_stale = true,
     };
     q->xbuf = uv_buf_init(q->send, (unsigned)q->send_len);
     q->x = sl_upclient_start(q->set->w, addr, &q->xbuf, 1, &o, &exchange_hooks, q);
