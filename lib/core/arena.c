@@ -9,12 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-struct sl_arena_block {
-    sl_arena_block_t *next;
-    size_t cap;
-    size_t off;
-    _Alignas(16) unsigned char data[];
-};
 
 struct sl_arena_cleanup {
     sl_arena_cleanup_t *next;
@@ -72,7 +66,7 @@ void sl_arena_reset(sl_arena_t *a)
     a->used = 0;
 }
 
-void *sl_arena_alloc(sl_arena_t *a, size_t len)
+void *sl_arena_alloc_slow(sl_arena_t *a, size_t len)
 {
     len = (len + 15) & ~(size_t)15;
     sl_arena_block_t *b = a->head;

@@ -17,6 +17,14 @@
 typedef struct sl_arena_block sl_arena_block_t;
 typedef struct sl_arena_cleanup sl_arena_cleanup_t;
 
+/* A block (the arena's own; public only so that the common allocation is inline). */
+struct sl_arena_block {
+    sl_arena_block_t *next;
+    size_t cap;
+    size_t off;
+    _Alignas(16) unsigned char data[];
+};
+
 typedef struct sl_arena {
     sl_arena_block_t *head;       /* current block; older blocks chained behind it */
     size_t block_size;            /* size of a normal block (big requests get their own) */
@@ -32,7 +40,18 @@ void sl_arena_destroy(sl_arena_t *a);
 void sl_arena_reset(sl_arena_t *a);
 
 /* Returns <len> bytes aligned to 16, owned by the arena. Aborts on OOM. */
-void *sl_arena_alloc(sl_arena_t *a, size_t len);
+void *sl_arena_alloc_slow(sl_arena_t *a, size_t len);
+static inline void *sl_arena_alloc(sl_arena_t *a, size_t len)
+{
+    size_t n = (len + 15) & ~(size_t)15;
+    sl_arena_block_t *b = a->head;
+    if (b == NULL || b->cap - b->off < n)
+        return sl_arena_alloc_slow(a, len); /* a new block */
+    void *p = b->data + b->off;
+    b->off += n;
+    a->used += n;
+    return p;
+}
 /* Same, zeroed. */
 void *sl_arena_calloc(sl_arena_t *a, size_t n, size_t size);
 /* Copies <len> bytes of <s> and appends a NUL. */

@@ -18,9 +18,8 @@ struct sl_upclient {
     void *arg;
     sl_upconn_t *up;
     sl_respparse_t rp;
-    sl_arena_t *arena;          /* the owner's, or own_arena */
-    sl_arena_t own_arena;
-    bool owns_memory;           /* malloc'd, with own_arena (no arena given) */
+    sl_arena_t *arena;          /* the owner's, or a malloc'd one of its own */
+    bool owns_memory;           /* malloc'd, with its own arena (no arena given) */
     void (*write_cb)(void *arg, int status);
     const char *refused;        /* why on_head refused the head */
     int status;
@@ -34,6 +33,9 @@ struct sl_upclient {
     bool in_connect;            /* inside sl_upconn_connect */
     int connect_err;            /* a connect that failed at once, reported after it */
     bool connecting;
+    bool write_failed;          /* the head's write failed */
+    bool in_round;              /* inside on_round */
+    bool cancelled;             /* sl_upclient_cancel ran inside on_round */
 };
 
 static void send_request(sl_upclient_t *c);
@@ -45,7 +47,8 @@ static void free_client(sl_upclient_t *c)
 {
     if (!c->owns_memory)
         return; /* in the owner's arena */
-    sl_arena_destroy(&c->own_arena);
+    sl_arena_destroy(c->arena);
+    free(c->arena);
     free(c);
 }
 
@@ -67,30 +70,38 @@ static void detach(sl_upclient_t *c, bool reusable)
 static void finish(sl_upclient_t *c, int err, const char *why, const char *detail)
 {
     sl_upconn_t *u = c->up;
-    sl_upclient_result_t r = {
-        .err = err,
-        .status = c->status,
-        .why = why,
-        .detail = detail,
-        .connecting = c->connecting,
-        .sending = u && sl_upconn_writes_pending(u) > 0,
-        .head_sent = c->head_sent,
-        .got_bytes = c->got_bytes,
-        .head_received = c->head_received,
-        .reused = u && u->reused,
-        .too_big = c->too_big,
-        .addr = &c->addr,
-    };
+    sl_upclient_result_t r;
+    r.err = err;
+    r.status = c->status;
+    r.why = why;
+    if (err) { /* where it failed, for the owner's choice of answer */
+        r.detail = detail;
+        r.connecting = c->connecting;
+        r.sending = c->write_failed || (u && sl_upconn_writes_pending(u) > 0);
+        r.head_sent = c->head_sent;
+        r.got_bytes = c->got_bytes;
+        r.head_received = c->head_received;
+        r.reused = u && u->reused;
+        r.too_big = c->too_big;
+        r.addr = &c->addr;
+    }
     bool reusable = err == 0 && c->opts.keepalive && u && !c->eof && c->req_done &&
-                    llhttp_should_keep_alive(&c->rp.llhttp) && u->pos == u->len &&
-                    sl_upconn_writes_pending(u) == 0;
+                    u->pos == u->len && sl_upconn_writes_pending(u) == 0 &&
+                    llhttp_should_keep_alive(&c->rp.llhttp);
     detach(c, reusable);
+    /* the owner may free the memory the exchange lives in from on_done (its request ends) */
+    bool starting = c->starting, owns = c->owns_memory;
+    sl_arena_t *own = c->arena;
     c->hooks->on_done(c->arg, &r);
-    if (c->starting) {
+    if (starting) {
         c->done_early = true; /* sl_upclient_start frees it */
         return;
     }
-    free_client(c);
+    if (owns) {
+        sl_arena_destroy(own);
+        free(own);
+        free(c);
+    }
 }
 
 /* The connection failed before the response began: a stale pooled one gets one retry. */
@@ -145,7 +156,6 @@ static void make_head(sl_upclient_t *c, sl_respparse_t *rp, sl_upclient_head_t *
     h->chunked = rp->llhttp.flags & F_CHUNKED;
     h->has_length = (rp->llhttp.flags & F_CONTENT_LENGTH) && !h->chunked;
     h->length = h->has_length ? rp->llhttp.content_length : 0;
-    h->keep_alive = llhttp_should_keep_alive(&rp->llhttp);
 }
 
 static int on_head(sl_respparse_t *rp)
@@ -267,15 +277,21 @@ static void parse_round(sl_upclient_t *c)
         finish(c, UV_EPROTO, "too big a header", NULL);
         return;
     }
-    if (c->hooks->on_round && c->hooks->on_round(c->arg)) {
-        if (c->up == NULL)
-            return; /* the owner cancelled it from the hook */
+    bool hold = false;
+    if (c->hooks->on_round) {
+        c->in_round = true;
+        hold = c->hooks->on_round(c->arg);
+        c->in_round = false;
+        if (c->cancelled) { /* from the hook */
+            free_client(c);
+            return;
+        }
+    }
+    if (hold) {
         c->holding = true;
         arm(c);
         return;
     }
-    if (c->up == NULL)
-        return;
     after_round(c);
 }
 
@@ -341,6 +357,7 @@ static void on_head_written(sl_upconn_t *u, int status)
 {
     sl_upclient_t *c = u->owner;
     if (status < 0) {
+        c->write_failed = true;
         failed_early(c, status, uv_strerror(status));
         return;
     }
@@ -383,16 +400,20 @@ static void send_request(sl_upclient_t *c)
     u->owner = c;
     u->requests++;
     c->connecting = false;
+    c->write_failed = false;
     c->got_bytes = c->head_received = c->complete = c->upgrade = c->eof = false;
     sl_respparse_start(&c->rp, &u->spans, &response_hooks, c);
     int rc = sl_upconn_write(u, c->bufs, c->n_bufs, on_head_written);
     if (rc < 0) {
+        c->write_failed = true;
         failed_early(c, rc, uv_strerror(rc));
         return;
     }
     c->head_sent = true;
     arm(c);
     sl_upconn_read_start(u, on_read);
+    if (c->hooks->on_sending)
+        c->hooks->on_sending(c->arg);
 }
 
 static void on_connected(sl_upconn_t *u, int status, void *arg)
@@ -435,11 +456,12 @@ sl_upclient_t *sl_upclient_start_in(sl_worker_t *w, const struct sockaddr_storag
     } else {
         c = sl_xcalloc(1, sizeof(*c));
         c->owns_memory = true;
-        sl_arena_init(&c->own_arena, 1024);
-        c->arena = &c->own_arena;
+        c->arena = sl_xmalloc(sizeof(*c->arena));
+        sl_arena_init(c->arena, 1024);
     }
     c->w = w;
-    c->addr = *addr;
+    memcpy(&c->addr, addr,
+           addr->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
     c->bufs = bufs;
     c->n_bufs = n;
     c->opts = *opts;
@@ -488,5 +510,9 @@ void sl_upclient_cancel(sl_upclient_t *c)
     if (c == NULL)
         return;
     detach(c, false);
+    if (c->in_round) {
+        c->cancelled = true; /* freed once on_round returns */
+        return;
+    }
     free_client(c);
 }

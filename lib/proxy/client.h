@@ -42,7 +42,6 @@ typedef struct sl_upclient_head {
     bool chunked;
     bool has_length;             /* Content-Length framing */
     uint64_t length;
-    bool keep_alive;             /* the upstream lets the connection be reused */
 } sl_upclient_head_t;
 
 /* How an exchange ended. */
@@ -52,6 +51,7 @@ typedef struct sl_upclient_result {
                                     for a close before the end, a connect or write error) */
     int status;                  /* the final status (0 before the head) */
     const char *why;             /* for logs; NULL when complete */
+    /* the rest only when err != 0 */
     const char *detail;          /* for an invalid response: llhttp's error name */
     bool connecting;             /* it failed while connecting */
     bool sending;                /* it failed while the request was being written */
@@ -64,6 +64,9 @@ typedef struct sl_upclient_result {
 } sl_upclient_result_t;
 
 typedef struct sl_upclient_hooks {
+    /* The head was handed to a connected connection (the owner may stream a body now, and
+     * not before). May be NULL. */
+    void (*on_sending)(void *arg);
     /* An interim (1xx) head, 101 aside. May be NULL. */
     void (*on_interim)(void *arg, const sl_upclient_head_t *h);
     /* The final head. Returns 0, 1 when no body follows (a response to HEAD), or -1 to
@@ -122,7 +125,8 @@ void sl_upclient_resume(sl_upclient_t *c);
 /* After a 101: the connection, with what arrived after the head at buf + pos .. len, for
  * the owner to tunnel; the exchange is freed. */
 sl_upconn_t *sl_upclient_take(sl_upclient_t *c);
-/* Abandons the exchange: no hook runs any more, the connection is closed. NULL is fine. */
+/* Abandons the exchange: no hook runs any more, the connection is closed. NULL is fine; so
+ * is a call from inside on_round. */
 void sl_upclient_cancel(sl_upclient_t *c);
 
 #endif

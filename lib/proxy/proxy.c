@@ -1,7 +1,8 @@
 /*
- * Proxying one request: route, pick a peer, connect (or reuse), send the rewritten head and
- * stream the body, then parse the response and stream it back with its headers rewritten.
- * Connection failures are retried on the next peer up to service.retries times (Kong's
+ * Proxying one request: pick a peer, send the rewritten head and stream the body through the
+ * upstream client (proxy/client.h: the keep-alive pool, the response parser, backpressure),
+ * and give the response to the response stream with its headers rewritten, or tunnel after a
+ * 101. Connection failures are retried on the next peer up to service.retries times (Kong's
  * nginx next-upstream on "error timeout" for the connect phase); upstream failures map to
  * Kong's 502/503/504 in fail() only.
  */
@@ -20,13 +21,12 @@
 #include "http/headers.h"
 #include "http/hlist.h"
 #include "http/response.h"
-#include "http/respparse.h"
 #include "plugin/chain.h"
 #include "plugin/pdk.h"
+#include "proxy/client.h"
 #include "proxy/dns.h"
 #include "proxy/upstream.h"
 #include "snapshot/snapshot.h"
-
 
 struct sl_proxy {
     sl_req_t *req;
@@ -39,7 +39,9 @@ struct sl_proxy {
     int peer;
     sl_err_kind_t last_err;
     sl_dns_waiter_t *dns_waiter;
-    sl_upconn_t *up;
+    sl_upclient_t *x;          /* the exchange with the peer tried now */
+    sl_upconn_t *up;           /* the connection, once a 101 made it a tunnel */
+    uv_buf_t head[2];          /* what the exchange sends first: the head, a read body */
 
     const char *prefix;        /* stripped prefix for X-Forwarded-Prefix, or NULL */
     size_t prefix_len;
@@ -48,88 +50,42 @@ struct sl_proxy {
     bool head_sent;
     bool req_body_sent;        /* all of the request body was written upstream */
     bool body_started;         /* some body bytes were written upstream */
+    bool body_reading;         /* the client's body is being read (sl_conn_body_start) */
     char req_chunk_hdr[24];
 
     /* response side */
-    sl_respparse_t rp;         /* the upstream's response */
-    bool got_bytes;            /* any response byte arrived */
     bool head_received;
     bool complete;
     bool upgrade_ok;
     bool client_write_pending;
-    bool up_eof;
     bool tunnel;
     bool tunnel_close_after_write;
 };
 
 static void pick_and_connect(sl_proxy_t *p);
 static void fail(sl_proxy_t *p, sl_err_kind_t kind);
-static void parse_response(sl_proxy_t *p);
-static const sl_respparse_hooks_t response_hooks;
-
-/* ---- helpers ------------------------------------------------------------------------ */
-
-static void detach_upstream(sl_proxy_t *p, bool reusable)
-{
-    sl_upconn_t *u = p->up;
-    if (u == NULL)
-        return;
-    p->up = NULL;
-    u->owner = NULL;
-    u->connect_cb = NULL;
-    if (reusable)
-        sl_upconn_release(u);
-    else
-        sl_upconn_close(u);
-}
-
-static void arm_up_timer(sl_proxy_t *p);
-static void attempt_failed(sl_proxy_t *p, sl_err_kind_t kind, bool free_retry);
-
-static void on_up_timeout(sl_deadline_t *d)
-{
-    sl_upconn_t *u = d->timer.data;
-    sl_proxy_t *p = u->owner;
-    if (p == NULL)
-        return;
-    if (p->tunnel) {
-        sl_conn_close(p->conn);
-        return;
-    }
-    sl_log(SL_LOG_ERROR, "upstream timed out (%s) while %s", p->bal->name,
-           sl_upconn_writes_pending(u) ? "sending the request" : "reading the response");
-    if (!p->head_received) {
-        /* nginx's default next-upstream conditions, "error timeout", include a timeout
-         * before the response head: another peer may answer */
-        attempt_failed(p, SL_ERR_UPSTREAM_TIMEOUT, false);
-        return;
-    }
-    fail(p, SL_ERR_UPSTREAM_TIMEOUT);
-}
-
-static void arm_up_timer(sl_proxy_t *p)
-{
-    sl_upconn_t *u = p->up;
-    if (u == NULL)
-        return;
-    if (p->client_write_pending && !sl_upconn_writes_pending(u)) {
-        sl_deadline_clear(&u->timer); /* waiting on the client, not on the upstream */
-        return;
-    }
-    uint32_t ms = sl_upconn_writes_pending(u) ? p->svc->write_timeout_ms : p->svc->read_timeout_ms;
-    sl_deadline_set(&u->timer, ms, on_up_timeout);
-}
 
 /* ---- failure ------------------------------------------------------------------------ */
 
-static void fail(sl_proxy_t *p, sl_err_kind_t kind)
+static void drop_upstream(sl_proxy_t *p)
 {
-    sl_req_t *req = p->req;
-    detach_upstream(p, false);
+    sl_upclient_cancel(p->x);
+    p->x = NULL;
+    if (p->up) {
+        p->up->owner = NULL;
+        sl_upconn_close(p->up);
+        p->up = NULL;
+    }
     if (p->dns_waiter) {
         sl_dns_cancel(p->dns_waiter);
         p->dns_waiter = NULL;
     }
+}
+
+static void fail(sl_proxy_t *p, sl_err_kind_t kind)
+{
+    sl_req_t *req = p->req;
+    drop_upstream(p);
     req->proxy = NULL;
     if (req->response_started) {
         /* part of the response is out: the only honest thing left is to cut it short */
@@ -144,18 +100,14 @@ void sl_proxy_abort(sl_req_t *req)
     sl_proxy_t *p = req->proxy;
     if (p == NULL)
         return;
-    detach_upstream(p, false);
-    if (p->dns_waiter) {
-        sl_dns_cancel(p->dns_waiter);
-        p->dns_waiter = NULL;
-    }
+    drop_upstream(p);
     req->proxy = NULL;
 }
 
-/* A connection attempt failed before any response byte: try another peer if allowed. */
+/* An attempt failed before any response byte: try another peer if allowed. */
 static void attempt_failed(sl_proxy_t *p, sl_err_kind_t kind, bool free_retry)
 {
-    detach_upstream(p, false);
+    drop_upstream(p);
     p->last_err = kind;
     if (free_retry) {
         /* a keep-alive connection the upstream had closed: not the peer's fault */
@@ -363,78 +315,248 @@ static void build_request_head(sl_proxy_t *p, sl_hbuf_t *hb, const sl_peer_t *pe
     }
 }
 
-/* ---- sending ------------------------------------------------------------------------ */
-
-static void on_up_read(sl_upconn_t *u, ssize_t nread);
-
-static void up_start_reading(sl_proxy_t *p)
+/* Response headers that never reach the client: hop-by-hop ones (Upgrade kept on a 101)
+ * and Via, which the gateway writes itself. */
+static bool skip_response_header(sl_slice_t name, const sl_conn_tokens_t *tok, bool upgrade)
 {
-    sl_upconn_t *u = p->up;
-    if (u == NULL || p->up_eof)
-        return;
-    if (u->buf && u->len == u->cap)
-        return;
-    sl_upconn_read_start(u, on_up_read);
+    if (upgrade && SL_SLICE_IEQ_LIT(name, "upgrade"))
+        return false;
+    if (sl_header_is_hop_by_hop(name, tok))
+        return true;
+    return SL_SLICE_IEQ_LIT(name, "via");
 }
 
-static void on_head_written(sl_upconn_t *u, int status)
-{
-    sl_proxy_t *p = u->owner;
-    if (status < 0) {
-        sl_log(SL_LOG_ERROR, "upstream %s: sending the request failed: %s", p->bal->name,
-               uv_strerror(status));
-        attempt_failed(p, SL_ERR_UPSTREAM_BAD,
-                       u->reused && !p->got_bytes && !p->req->has_body);
-        return;
-    }
-    arm_up_timer(p);
-}
+/* ---- the exchange ------------------------------------------------------------------- */
 
-static void send_request(sl_proxy_t *p)
-{
-    sl_req_t *req = p->req;
-    sl_upconn_t *u = p->up;
-    u->owner = p;
-    u->requests++;
-    sl_respparse_start(&p->rp, &p->up->spans, &response_hooks, p);
-    p->got_bytes = p->head_received = false;
-    p->up_eof = false;
+static void on_response_drained(sl_req_t *req, void *arg);
 
-    sl_hbuf_t hb;
-    build_request_head(p, &hb, &p->bal->peers[p->peer]);
-    uv_buf_t b[2] = {uv_buf_init(hb.p, (unsigned)hb.len)};
-    unsigned nb = 1;
-    bool buffered = req->body_buffered && req->has_body;
-    if (buffered && req->body_len)
-        b[nb++] = uv_buf_init(req->body_buf, (unsigned)req->body_len);
-    req->upstream_send_ns = sl_now_ns();
-    int rc = sl_upconn_write(u, b, nb, on_head_written);
-    if (rc < 0) {
-        attempt_failed(p, SL_ERR_UPSTREAM_BAD, false);
-        return;
-    }
-    p->head_sent = true;
-    arm_up_timer(p);
-    up_start_reading(p);
-    if (buffered)
-        p->req_body_sent = true; /* with the head; a retry sends it again */
-    else if (req->has_body && !p->body_started)
-        sl_conn_body_start(p->conn);
-}
-
-static void on_connected(sl_upconn_t *u, int status, void *arg)
+static void x_sending(void *arg)
 {
     sl_proxy_t *p = arg;
-    if (status < 0) {
+    sl_req_t *req = p->req;
+    p->head_sent = true;
+    req->upstream_send_ns = sl_now_ns();
+    if (req->body_buffered && req->has_body)
+        p->req_body_sent = true; /* with the head; a retry sends it again */
+    else if (req->has_body && !p->body_reading) {
+        p->body_reading = true;
+        sl_conn_body_start(p->conn);
+    }
+}
+
+/* An interim (1xx) response goes to HTTP/1.1 clients as it came, less its hop-by-hop
+ * headers; 100 is ours to send (Expect is answered by the gateway, see sl_conn_body_start). */
+static void x_interim(void *arg, const sl_upclient_head_t *h)
+{
+    sl_proxy_t *p = arg;
+    sl_req_t *req = p->req;
+    if (req->http_minor == 0 || h->status == 100)
+        return;
+    sl_conn_tokens_t tok;
+    sl_conn_tokens_parse(&tok, h->headers, h->n_headers);
+    sl_hbuf_t hb;
+    sl_hbuf_init(&hb, req->arena, 256);
+    sl_h1_status_line(&hb, h->status, h->reason);
+    for (size_t i = 0; i < h->n_headers; i++)
+        if (!skip_response_header(h->headers[i].name, &tok, false))
+            sl_hbuf_header(&hb, h->headers[i].name, h->headers[i].value);
+    sl_hbuf_lit(&hb, "\r\n");
+    uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
+    sl_conn_write(p->conn, &b, 1, NULL, NULL); /* queued before the final response */
+}
+
+/* The response head from the upstream's: its headers less hop-by-hop ones, then what the
+ * gateway adds (Kong's Via, Server, X-Kong-*), for the response stream. */
+static int x_head(void *arg, const sl_upclient_head_t *h, const char **why)
+{
+    sl_proxy_t *p = arg;
+    sl_req_t *req = p->req;
+    const sl_settings_t *s = p->w->settings;
+    int status = h->status;
+    req->upstream_head_ns = sl_now_ns();
+    p->head_received = true;
+    bool upgrade = status == 101;
+    if (upgrade && !req->upgrade) {
+        *why = "101 to a request that asked for no upgrade";
+        return -1;
+    }
+    p->upgrade_ok = upgrade;
+    req->upstream_status = status;
+
+    sl_conn_tokens_t tok;
+    sl_conn_tokens_parse(&tok, h->headers, h->n_headers);
+    sl_resp_start(req, status, h->reason);
+    sl_hlist_t *l = sl_resp_headers(req);
+    bool has_date = false, has_server = false;
+    sl_slice_t via[8];
+    size_t n_via = 0;
+    for (size_t i = 0; i < h->n_headers; i++) {
+        sl_slice_t name = h->headers[i].name;
+        if (skip_response_header(name, &tok, upgrade)) {
+            if (SL_SLICE_IEQ_LIT(name, "via") && n_via < 8)
+                via[n_via++] = h->headers[i].value;
+            continue;
+        }
+        if (name.len == 4 && SL_SLICE_IEQ_LIT(name, "date"))
+            has_date = true;
+        else if (name.len == 6 && SL_SLICE_IEQ_LIT(name, "server"))
+            has_server = true;
+        sl_hlist_add(l, name, h->headers[i].value);
+    }
+    if (!has_date) {
+        const char *date = sl_worker_date(p->w);
+        sl_hlist_add(l, SL_SLICE_LIT("Date"), sl_slice(date, strlen(date)));
+    }
+    if (req->is_head && h->chunked && req->http_minor != 0)
+        sl_hlist_add(l, SL_SLICE_LIT("Transfer-Encoding"), SL_SLICE_LIT("chunked"));
+    if (!has_server && (s->headers & SL_HDR_SERVER))
+        sl_hlist_add(l, SL_SLICE_LIT("Server"), SL_SLICE_LIT(SL_SERVER_TOKEN));
+    if (s->headers & SL_HDR_VIA || n_via) {
+        sl_hbuf_t hb;
+        sl_hbuf_init(&hb, req->arena, 64);
+        for (size_t i = 0; i < n_via; i++) {
+            sl_hbuf_slice(&hb, via[i]);
+            if (i + 1 < n_via || (s->headers & SL_HDR_VIA))
+                sl_hbuf_lit(&hb, ", ");
+        }
+        if (s->headers & SL_HDR_VIA)
+            sl_hbuf_lit(&hb, "1.1 " SL_SERVER_TOKEN);
+        sl_hlist_add(l, SL_SLICE_LIT("Via"), sl_slice(hb.p, hb.len));
+    }
+    if (s->headers & SL_HDR_UPSTREAM_LATENCY)
+        sl_hlist_add_u64(l, SL_SLICE_LIT("X-Kong-Upstream-Latency"),
+                         (req->upstream_head_ns - req->upstream_send_ns) / 1000000);
+    if (s->headers & SL_HDR_PROXY_LATENCY)
+        sl_hlist_add_u64(l, SL_SLICE_LIT("X-Kong-Proxy-Latency"),
+                         (req->upstream_send_ns - req->start_ns) / 1000000);
+    if (s->headers & SL_HDR_UPSTREAM_STATUS)
+        sl_hlist_add_u64(l, SL_SLICE_LIT("X-Kong-Upstream-Status"), (uint64_t)status);
+    if (s->headers & SL_HDR_REQUEST_ID)
+        sl_hlist_add(l, SL_SLICE_LIT("X-Kong-Request-Id"), sl_slice(req->id, 32));
+    sl_resp_head(req, h->has_length ? (int64_t)h->length : -1);
+    if (upgrade)
+        sl_resp_end(req); /* the head is all; the tunnel follows once it is out */
+    return req->is_head ? 1 : 0;
+}
+
+static void x_body(void *arg, const char *at, size_t n)
+{
+    sl_proxy_t *p = arg;
+    sl_resp_body(p->req, at, n);
+}
+
+static void x_end(void *arg)
+{
+    sl_proxy_t *p = arg;
+    if (p->upgrade_ok)
+        return; /* ended with its head */
+    p->complete = true;
+    sl_resp_end(p->req);
+}
+
+/* After each read: what the response stream got goes out; the exchange holds its buffer
+ * (and its timer) until the client took it. */
+static bool x_round(void *arg)
+{
+    sl_proxy_t *p = arg;
+    if (!p->head_received)
+        return false;
+    if (!sl_resp_flush(p->req, on_response_drained, p))
+        return false;
+    if (!p->conn->closing)
+        p->client_write_pending = true;
+    return true;
+}
+
+/* The exchange is over: a complete response (the connection is back in the pool), or a
+ * failure mapped to Kong's answer or another try. */
+static void x_done(void *arg, const sl_upclient_result_t *r)
+{
+    sl_proxy_t *p = arg;
+    sl_req_t *req = p->req;
+    p->x = NULL;
+    if (r->err == 0) {
+        req->proxy = NULL;
+        sl_conn_response_done(p->conn, req->resp.framing == SL_FRAME_CLOSE);
+        return;
+    }
+    p->head_sent = r->head_sent;
+    bool free_retry = r->reused && !r->got_bytes && !req->has_body;
+    if (r->connecting) {
         char addr[64];
-        sl_addr_format(&u->addr, addr, sizeof(addr));
+        sl_addr_format(r->addr, addr, sizeof(addr));
         sl_log(SL_LOG_ERROR, "upstream %s (%s): connect failed: %s", p->bal->name, addr,
-               uv_strerror(status));
-        attempt_failed(p, status == UV_ETIMEDOUT ? SL_ERR_UPSTREAM_TIMEOUT : SL_ERR_UPSTREAM_BAD,
+               uv_strerror(r->err));
+        attempt_failed(p, r->err == UV_ETIMEDOUT ? SL_ERR_UPSTREAM_TIMEOUT : SL_ERR_UPSTREAM_BAD,
                        false);
         return;
     }
-    send_request(p);
+    if (r->err == UV_ETIMEDOUT) {
+        sl_log(SL_LOG_ERROR, "upstream timed out (%s) while %s", p->bal->name, r->why);
+        /* nginx's default next-upstream conditions, "error timeout", include a timeout
+         * before the response head: another peer may answer */
+        if (!r->head_received)
+            attempt_failed(p, SL_ERR_UPSTREAM_TIMEOUT, false);
+        else
+            fail(p, SL_ERR_UPSTREAM_TIMEOUT);
+        return;
+    }
+    if (r->err == UV_EPROTO) {
+        if (r->too_big)
+            sl_log(SL_LOG_ERROR, "upstream %s sent too big a header", p->bal->name);
+        else
+            sl_log(SL_LOG_ERROR, "upstream %s sent an invalid response: %s (%s)", p->bal->name,
+                   r->detail ? r->detail : "HPE_USER", r->why);
+        fail(p, SL_ERR_UPSTREAM_BAD);
+        return;
+    }
+    if (r->sending) {
+        sl_log(SL_LOG_ERROR, "upstream %s: sending the request failed: %s", p->bal->name,
+               uv_strerror(r->err));
+        attempt_failed(p, SL_ERR_UPSTREAM_BAD, free_retry);
+        return;
+    }
+    /* the connection closed (or was reset) before the response ended */
+    sl_log(SL_LOG_ERROR, "upstream %s closed the connection %s", p->bal->name,
+           r->head_received ? "in the middle of the response" : "before responding");
+    if (!r->head_received) {
+        attempt_failed(p, SL_ERR_UPSTREAM_BAD, free_retry);
+        return;
+    }
+    fail(p, SL_ERR_UPSTREAM_BAD);
+}
+
+static const sl_upclient_hooks_t exchange_hooks = {
+    .on_sending = x_sending,
+    .on_interim = x_interim,
+    .on_head = x_head,
+    .on_body = x_body,
+    .on_end = x_end,
+    .on_round = x_round,
+    .on_done = x_done,
+};
+
+static void send_request(sl_proxy_t *p, const struct sockaddr_storage *addr)
+{
+    sl_req_t *req = p->req;
+    const sl_service_t *svc = p->svc;
+    p->head_received = false;
+    sl_hbuf_t hb;
+    build_request_head(p, &hb, &p->bal->peers[p->peer]);
+    p->head[0] = uv_buf_init(hb.p, (unsigned)hb.len);
+    unsigned nb = 1;
+    bool buffered = req->body_buffered && req->has_body;
+    if (buffered && req->body_len)
+        p->head[nb++] = uv_buf_init(req->body_buf, (unsigned)req->body_len);
+    sl_upclient_opts_t o = {
+        .connect_timeout_ms = svc->connect_timeout_ms,
+        .write_timeout_ms = svc->write_timeout_ms,
+        .read_timeout_ms = svc->read_timeout_ms,
+        .keepalive = true,
+        .no_body = req->is_head,
+        .body_follows = req->has_body && !buffered,
+    };
+    p->x = sl_upclient_start_in(p->w, addr, p->head, nb, &o, &exchange_hooks, p, req->arena);
 }
 
 /* Records the address of the try under way (the log record's `tries`). */
@@ -463,15 +585,7 @@ static void push_try(sl_req_t *req)
 static void connect_addr(sl_proxy_t *p, const struct sockaddr_storage *addr)
 {
     note_try_addr(p->req, addr);
-    sl_upconn_t *u = sl_pool_take(p->w->pool, addr);
-    if (u) {
-        p->up = u;
-        u->owner = p;
-        send_request(p);
-        return;
-    }
-    p->up = sl_upconn_connect(p->w, addr, p->svc->connect_timeout_ms, on_connected, p);
-    p->up->owner = p;
+    send_request(p, addr);
 }
 
 static void on_dns(void *arg, int status, const struct sockaddr_storage *addr)
@@ -515,251 +629,41 @@ static void pick_and_connect(sl_proxy_t *p)
         fail(p, SL_ERR_DNS);
 }
 
-/* ---- request body ------------------------------------------------------------------- */
+/* ---- the tunnel (after a 101) --------------------------------------------------------- */
 
-static void on_body_written(sl_upconn_t *u, int status)
+static void on_tunnel_up_read(sl_upconn_t *u, ssize_t nread);
+
+static void on_tunnel_timeout(sl_deadline_t *d)
 {
+    sl_upconn_t *u = d->timer.data;
     sl_proxy_t *p = u->owner;
-    if (status < 0) {
-        sl_log(SL_LOG_ERROR, "upstream %s: sending the request body failed: %s", p->bal->name,
-               uv_strerror(status));
-        fail(p, SL_ERR_UPSTREAM_BAD);
-        return;
-    }
-    if (p->tunnel) {
-        arm_up_timer(p);
-        sl_conn_body_consumed(p->conn);
-        return;
-    }
-    if (p->req->body_done)
-        p->req_body_sent = true;
-    arm_up_timer(p);
-    sl_conn_body_consumed(p->conn);
+    if (p)
+        sl_conn_close(p->conn);
 }
 
-void sl_proxy_body(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last)
-{
-    sl_proxy_t *p = req->proxy;
-    sl_conn_t *c = req->conn;
-    if (p == NULL || p->up == NULL || p->complete) {
-        /* the response is already decided: the body has nowhere to go */
-        if (p && p->tunnel && last) {
-            sl_conn_close(c);
-            return;
-        }
-        sl_conn_body_consumed(c);
-        return;
-    }
-    if (p->tunnel && last) {
-        sl_conn_close(c); /* the client closed the tunnel */
-        return;
-    }
-    uv_buf_t bufs[64];
-    uv_buf_t *v = bufs;
-    size_t need = n + 3;
-    if (need > sizeof(bufs) / sizeof(bufs[0]))
-        v = sl_arena_alloc(req->arena, need * sizeof(*v));
-    size_t k = 0, total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += pieces[i].len;
-    bool chunk = req->chunked && !p->tunnel;
-    if (chunk && total) {
-        size_t hl = sl_h1_chunk_line(p->req_chunk_hdr, total);
-        v[k++] = uv_buf_init(p->req_chunk_hdr, (unsigned)hl);
-    }
-    for (size_t i = 0; i < n; i++)
-        v[k++] = pieces[i];
-    if (chunk && total)
-        v[k++] = uv_buf_init("\r\n", 2);
-    if (chunk && last)
-        v[k++] = uv_buf_init("0\r\n\r\n", 5);
-    if (k == 0) {
-        if (last)
-            p->req_body_sent = true;
-        sl_conn_body_consumed(c);
-        return;
-    }
-    p->body_started = true;
-    int rc = sl_upconn_write(p->up, v, (unsigned)k, on_body_written);
-    if (rc < 0) {
-        fail(p, SL_ERR_UPSTREAM_BAD);
-        return;
-    }
-    arm_up_timer(p);
-}
-
-/* ---- the response ------------------------------------------------------------------- */
-
-static bool skip_response_header(sl_slice_t name, const sl_conn_tokens_t *tok, bool upgrade)
-{
-    if (upgrade && SL_SLICE_IEQ_LIT(name, "upgrade"))
-        return false;
-    if (sl_header_is_hop_by_hop(name, tok))
-        return true;
-    return SL_SLICE_IEQ_LIT(name, "via");
-}
-
-/* An interim (1xx) response goes to HTTP/1.1 clients as it came, less its hop-by-hop
- * headers; 100 is ours to send (Expect is answered by the gateway, see sl_conn_body_start). */
-static void send_interim(sl_proxy_t *p, int status, sl_slice_t reason, const sl_header_t *hs,
-                         size_t n_hs, const sl_conn_tokens_t *tok)
-{
-    sl_req_t *req = p->req;
-    if (req->http_minor == 0 || status == 100)
-        return;
-    sl_hbuf_t hb;
-    sl_hbuf_init(&hb, req->arena, 256);
-    sl_h1_status_line(&hb, status, reason);
-    for (size_t i = 0; i < n_hs; i++)
-        if (!skip_response_header(hs[i].name, tok, false))
-            sl_hbuf_header(&hb, hs[i].name, hs[i].value);
-    sl_hbuf_lit(&hb, "\r\n");
-    uv_buf_t b = uv_buf_init(hb.p, (unsigned)hb.len);
-    sl_conn_write(p->conn, &b, 1, NULL, NULL); /* queued before the final response */
-}
-
-/* The response head from the upstream's: its headers less hop-by-hop ones, then what the
- * gateway adds (Kong's Via, Server, X-Kong-*), for the response stream. Returns what llhttp
- * expects from on_headers_complete (0, or 1 for "no body"). */
-static int r_on_headers_complete(sl_respparse_t *rp)
-{
-    sl_proxy_t *p = rp->data;
-    sl_req_t *req = p->req;
-    const sl_settings_t *s = p->w->settings;
-    int status = rp->llhttp.status_code;
-    if (status < 100) {
-        /* llhttp takes any three digits; nginx: "upstream sent invalid status" */
-        llhttp_set_error_reason(&rp->llhttp, "invalid status code");
-        return HPE_USER;
-    }
-
-    sl_header_t *hs = sl_respparse_headers(rp, req->arena);
-    size_t n_hs = rp->spans->n;
-    sl_conn_tokens_t tok;
-    sl_conn_tokens_parse(&tok, hs, n_hs);
-    sl_slice_t reason = rp->reason_len ? sl_respparse_reason(rp) : sl_slice(NULL, 0);
-
-    if (status < 200 && status != 101) {
-        send_interim(p, status, reason, hs, n_hs, &tok);
-        return 0;
-    }
-
-    req->upstream_head_ns = sl_now_ns();
-    p->head_received = true;
-    bool upgrade = status == 101;
-    if (upgrade && !req->upgrade) {
-        llhttp_set_error_reason(&rp->llhttp, "101 to a request that asked for no upgrade");
-        return HPE_USER;
-    }
-    p->upgrade_ok = upgrade;
-    req->upstream_status = status;
-
-    sl_resp_start(req, status, reason);
-    sl_hlist_t *l = sl_resp_headers(req);
-    bool has_date = false, has_server = false;
-    sl_slice_t via[8];
-    size_t n_via = 0;
-    for (size_t i = 0; i < n_hs; i++) {
-        sl_slice_t name = hs[i].name;
-        if (skip_response_header(name, &tok, upgrade)) {
-            if (SL_SLICE_IEQ_LIT(name, "via") && n_via < 8)
-                via[n_via++] = hs[i].value;
-            continue;
-        }
-        if (name.len == 4 && SL_SLICE_IEQ_LIT(name, "date"))
-            has_date = true;
-        else if (name.len == 6 && SL_SLICE_IEQ_LIT(name, "server"))
-            has_server = true;
-        sl_hlist_add(l, name, hs[i].value);
-    }
-    if (!has_date) {
-        const char *date = sl_worker_date(p->w);
-        sl_hlist_add(l, SL_SLICE_LIT("Date"), sl_slice(date, strlen(date)));
-    }
-    bool chunked = rp->llhttp.flags & F_CHUNKED;
-    if (req->is_head && chunked && req->http_minor != 0)
-        sl_hlist_add(l, SL_SLICE_LIT("Transfer-Encoding"), SL_SLICE_LIT("chunked"));
-    if (!has_server && (s->headers & SL_HDR_SERVER))
-        sl_hlist_add(l, SL_SLICE_LIT("Server"), SL_SLICE_LIT(SL_SERVER_TOKEN));
-    if (s->headers & SL_HDR_VIA || n_via) {
-        sl_hbuf_t hb;
-        sl_hbuf_init(&hb, req->arena, 64);
-        for (size_t i = 0; i < n_via; i++) {
-            sl_hbuf_slice(&hb, via[i]);
-            if (i + 1 < n_via || (s->headers & SL_HDR_VIA))
-                sl_hbuf_lit(&hb, ", ");
-        }
-        if (s->headers & SL_HDR_VIA)
-            sl_hbuf_lit(&hb, "1.1 " SL_SERVER_TOKEN);
-        sl_hlist_add(l, SL_SLICE_LIT("Via"), sl_slice(hb.p, hb.len));
-    }
-    if (s->headers & SL_HDR_UPSTREAM_LATENCY)
-        sl_hlist_add_u64(l, SL_SLICE_LIT("X-Kong-Upstream-Latency"),
-                         (req->upstream_head_ns - req->upstream_send_ns) / 1000000);
-    if (s->headers & SL_HDR_PROXY_LATENCY)
-        sl_hlist_add_u64(l, SL_SLICE_LIT("X-Kong-Proxy-Latency"),
-                         (req->upstream_send_ns - req->start_ns) / 1000000);
-    if (s->headers & SL_HDR_UPSTREAM_STATUS)
-        sl_hlist_add_u64(l, SL_SLICE_LIT("X-Kong-Upstream-Status"), (uint64_t)status);
-    if (s->headers & SL_HDR_REQUEST_ID)
-        sl_hlist_add(l, SL_SLICE_LIT("X-Kong-Request-Id"), sl_slice(req->id, 32));
-    bool has_length = (rp->llhttp.flags & F_CONTENT_LENGTH) && !chunked;
-    sl_resp_head(req, has_length ? (int64_t)rp->llhttp.content_length : -1);
-    if (upgrade)
-        sl_resp_end(req); /* the head is all; the tunnel follows once it is out */
-    return req->is_head ? 1 : 0;
-}
-
-static int r_on_body(sl_respparse_t *rp, const char *at, size_t n)
-{
-    sl_proxy_t *p = rp->data;
-    sl_resp_body(p->req, at, n);
-    return 0;
-}
-
-static int r_on_message_complete(sl_respparse_t *rp)
-{
-    sl_proxy_t *p = rp->data;
-    if (!p->head_received)
-        return 0; /* end of an interim (1xx) response: the final one follows */
-    if (p->upgrade_ok)
-        return 0; /* a 101: llhttp stops with HPE_PAUSED_UPGRADE, the tunnel follows */
-    p->complete = true;
-    sl_resp_end(p->req);
-    return HPE_PAUSED;
-}
-
-static const sl_respparse_hooks_t response_hooks = {
-    .on_head = r_on_headers_complete,
-    .on_body = r_on_body,
-    .on_complete = r_on_message_complete,
-};
-
-static void finish(sl_proxy_t *p)
-{
-    sl_req_t *req = p->req;
-    sl_upconn_t *u = p->up;
-    bool reusable = u && !p->up_eof && llhttp_should_keep_alive(&p->rp.llhttp) &&
-                    (p->req_body_sent || !req->has_body) && u->pos == u->len &&
-                    sl_upconn_writes_pending(u) == 0;
-    detach_upstream(p, reusable);
-    req->proxy = NULL;
-    sl_conn_response_done(p->conn, req->resp.framing == SL_FRAME_CLOSE);
-}
-
-/* Drops the parsed prefix of the upstream buffer, unless a head is half parsed (its spans
- * are offsets into the buffer as it is). */
-static void compact_up(sl_proxy_t *p)
+static void tunnel_arm(sl_proxy_t *p)
 {
     sl_upconn_t *u = p->up;
-    if (u->pos == 0 || !sl_respparse_movable(&p->rp))
+    if (u == NULL)
         return;
-    memmove(u->buf, u->buf + u->pos, u->len - u->pos);
-    u->len -= u->pos;
-    u->pos = 0;
+    bool writing = sl_upconn_writes_pending(u) > 0;
+    if (p->client_write_pending && !writing) {
+        sl_deadline_clear(&u->timer); /* waiting on the client, not on the upstream */
+        return;
+    }
+    sl_deadline_set(&u->timer, writing ? p->svc->write_timeout_ms : p->svc->read_timeout_ms,
+                    on_tunnel_timeout);
 }
 
-/* Tunnel: what the upstream sent is written; send what came meanwhile, or read on. */
+static void tunnel_read(sl_proxy_t *p)
+{
+    sl_upconn_t *u = p->up;
+    if (u->buf && u->len == u->cap)
+        return;
+    sl_upconn_read_start(u, on_tunnel_up_read);
+}
+
+/* What the upstream sent is written; send what came meanwhile, or read on. */
 static void on_tunnel_written(sl_conn_t *c, void *arg)
 {
     sl_proxy_t *p = arg;
@@ -775,7 +679,7 @@ static void on_tunnel_written(sl_conn_t *c, void *arg)
         uv_buf_t out = uv_buf_init(u->buf, (unsigned)u->len);
         p->client_write_pending = true;
         sl_conn_write(c, &out, 1, on_tunnel_written, p);
-        up_start_reading(p);
+        tunnel_read(p);
         return;
     }
     if (p->tunnel_close_after_write) {
@@ -783,138 +687,149 @@ static void on_tunnel_written(sl_conn_t *c, void *arg)
         return;
     }
     u->len = u->pos = 0;
-    arm_up_timer(p);
-    up_start_reading(p);
+    tunnel_arm(p);
+    tunnel_read(p);
+}
+
+static void on_tunnel_up_read(sl_upconn_t *u, ssize_t nread)
+{
+    sl_proxy_t *p = u->owner;
+    if (nread < 0) {
+        if (p->client_write_pending)
+            p->tunnel_close_after_write = true;
+        else
+            sl_conn_close(p->conn);
+        return;
+    }
+    u->len += (size_t)nread;
+    if (u->len == u->cap)
+        sl_upconn_read_stop(u); /* resumes when the client took it */
+    if (p->client_write_pending)
+        return; /* sent when the current write is done */
+    uv_buf_t out = uv_buf_init(u->buf + u->pos, (unsigned)(u->len - u->pos));
+    u->pos = u->len;
+    p->client_write_pending = true;
+    tunnel_arm(p);
+    sl_conn_write(p->conn, &out, 1, on_tunnel_written, p);
+}
+
+/* The 101 is out: from now on bytes flow both ways untouched. */
+static void start_tunnel(sl_proxy_t *p)
+{
+    sl_conn_t *c = p->conn;
+    p->up = sl_upclient_take(p->x);
+    p->x = NULL;
+    p->tunnel = true;
+    sl_upconn_t *u = p->up;
+    u->owner = p;
+    if (u->len > u->pos) {
+        uv_buf_t b = uv_buf_init(u->buf + u->pos, (unsigned)(u->len - u->pos));
+        u->pos = u->len;
+        p->client_write_pending = true;
+        sl_conn_write(c, &b, 1, on_tunnel_written, p);
+    } else {
+        u->len = u->pos = 0;
+        tunnel_read(p);
+    }
+    tunnel_arm(p);
+    sl_conn_tunnel_start(c);
 }
 
 /* The response stream wrote what it was given (and its filters are done with it). */
 static void on_response_drained(sl_req_t *req, void *arg)
 {
     sl_proxy_t *p = arg;
-    sl_conn_t *c = p->conn;
     p->client_write_pending = false;
-    if (c->req != req || req->proxy != p)
+    if (p->conn->req != req || req->proxy != p)
         return;
-    if (p->complete) {
-        finish(p);
-        return;
-    }
     if (p->upgrade_ok) {
-        /* the 101 is out: from now on bytes flow both ways untouched */
-        p->tunnel = true;
-        sl_upconn_t *u = p->up;
-        if (u->len > u->pos) {
-            uv_buf_t b = uv_buf_init(u->buf + u->pos, (unsigned)(u->len - u->pos));
-            u->pos = u->len;
-            p->client_write_pending = true;
-            sl_conn_write(c, &b, 1, on_tunnel_written, p);
-        } else {
-            u->len = u->pos = 0;
-            up_start_reading(p);
-        }
-        arm_up_timer(p);
-        sl_conn_tunnel_start(c);
+        start_tunnel(p);
         return;
     }
-    compact_up(p);
-    arm_up_timer(p); /* waiting on the upstream again */
-    parse_response(p);
+    sl_upclient_resume(p->x); /* the exchange goes on, or ends (x_done) */
 }
 
-static void parse_response(sl_proxy_t *p)
+/* ---- request body ------------------------------------------------------------------- */
+
+static void on_tunnel_up_written(sl_upconn_t *u, int status)
 {
-    sl_upconn_t *u = p->up;
-    if (p->client_write_pending || u == NULL)
+    sl_proxy_t *p = u->owner;
+    if (status < 0) {
+        sl_conn_close(p->conn);
         return;
-    if (u->pos < u->len) {
-        llhttp_errno_t err = sl_respparse_execute(&p->rp, u->buf, u->pos, u->len - u->pos);
-        if (err == HPE_PAUSED || err == HPE_PAUSED_UPGRADE) {
-            u->pos = (size_t)(llhttp_get_error_pos(&p->rp.llhttp) - u->buf);
-        } else if (err != HPE_OK) {
-            sl_log(SL_LOG_ERROR, "upstream %s sent an invalid response: %s (%s)", p->bal->name,
-                   llhttp_errno_name(err), llhttp_get_error_reason(&p->rp.llhttp));
-            fail(p, SL_ERR_UPSTREAM_BAD);
-            return;
-        } else {
-            u->pos = u->len;
-        }
     }
-    if (p->up_eof && !p->complete) {
-        /* read-until-close bodies end here; anything else was cut short */
-        llhttp_errno_t fe = p->head_received ? llhttp_finish(&p->rp.llhttp) : HPE_INVALID_EOF_STATE;
-        if ((fe == HPE_OK || fe == HPE_PAUSED) && p->complete) {
-            /* fall through to flush */
-        } else {
-            sl_log(SL_LOG_ERROR, "upstream %s closed the connection %s", p->bal->name,
-                   p->head_received ? "in the middle of the response" : "before responding");
-            if (!p->head_received) {
-                attempt_failed(p, SL_ERR_UPSTREAM_BAD,
-                               p->up->reused && !p->got_bytes && !p->req->has_body);
-                return;
-            }
-            fail(p, SL_ERR_UPSTREAM_BAD);
-            return;
-        }
-    }
-    if (!p->head_received && u->len == u->cap) {
-        sl_log(SL_LOG_ERROR, "upstream %s sent too big a header", p->bal->name);
+    tunnel_arm(p);
+    sl_conn_body_consumed(p->conn);
+}
+
+static void on_body_written(void *arg, int status)
+{
+    sl_proxy_t *p = arg;
+    if (status < 0) {
+        sl_log(SL_LOG_ERROR, "upstream %s: sending the request body failed: %s", p->bal->name,
+               uv_strerror(status));
         fail(p, SL_ERR_UPSTREAM_BAD);
         return;
     }
-    if (p->head_received && sl_resp_flush(p->req, on_response_drained, p)) {
-        /* written (or held by a filter that waits): on_response_drained goes on */
-        if (!p->conn->closing) {
-            p->client_write_pending = true;
-            arm_up_timer(p);
-        }
-        return;
+    if (p->req->body_done) {
+        p->req_body_sent = true;
+        sl_upclient_request_done(p->x);
     }
-    if (p->complete) {
-        finish(p);
-        return;
-    }
-    compact_up(p);
-    up_start_reading(p);
+    sl_conn_body_consumed(p->conn);
 }
 
-static void on_up_read(sl_upconn_t *u, ssize_t nread)
+void sl_proxy_body(sl_req_t *req, const uv_buf_t *pieces, size_t n, bool last)
 {
-    sl_proxy_t *p = u->owner;
-    if (p->tunnel) {
-        if (nread < 0) {
-            if (p->client_write_pending)
-                p->tunnel_close_after_write = true;
-            else
-                sl_conn_close(p->conn);
+    sl_proxy_t *p = req->proxy;
+    sl_conn_t *c = req->conn;
+    if (p && p->tunnel) {
+        if (last) {
+            sl_conn_close(c); /* the client closed the tunnel */
             return;
         }
-        u->len += (size_t)nread;
-        if (u->len == u->cap)
-            sl_upconn_read_stop(u); /* resumes when the client took it */
-        if (p->client_write_pending)
-            return; /* sent when the current write is done */
-        uv_buf_t out = uv_buf_init(u->buf + u->pos, (unsigned)(u->len - u->pos));
-        u->pos = u->len;
-        p->client_write_pending = true;
-        arm_up_timer(p);
-        sl_conn_write(p->conn, &out, 1, on_tunnel_written, p);
+        int rc = sl_upconn_write(p->up, pieces, (unsigned)n, on_tunnel_up_written);
+        if (rc < 0) {
+            sl_conn_close(c);
+            return;
+        }
+        tunnel_arm(p);
         return;
     }
-    if (nread < 0) {
-        if (nread != UV_EOF)
-            sl_log(SL_LOG_DEBUG, "upstream read error: %s", uv_strerror((int)nread));
-        p->up_eof = true;
-        sl_upconn_read_stop(u);
-        parse_response(p);
+    if (p == NULL || p->x == NULL || p->complete) {
+        /* the response is already decided: the body has nowhere to go */
+        sl_conn_body_consumed(c);
         return;
     }
-    p->got_bytes = true;
-    u->len += (size_t)nread;
-    if (u->len == u->cap)
-        sl_upconn_read_stop(u); /* full: resumes once the client took what was parsed */
-    if (!p->client_write_pending)
-        arm_up_timer(p);
-    parse_response(p);
+    uv_buf_t bufs[64];
+    uv_buf_t *v = bufs;
+    size_t need = n + 3;
+    if (need > sizeof(bufs) / sizeof(bufs[0]))
+        v = sl_arena_alloc(req->arena, need * sizeof(*v));
+    size_t k = 0, total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += pieces[i].len;
+    bool chunk = req->chunked;
+    if (chunk && total) {
+        size_t hl = sl_h1_chunk_line(p->req_chunk_hdr, total);
+        v[k++] = uv_buf_init(p->req_chunk_hdr, (unsigned)hl);
+    }
+    for (size_t i = 0; i < n; i++)
+        v[k++] = pieces[i];
+    if (chunk && total)
+        v[k++] = uv_buf_init("\r\n", 2);
+    if (chunk && last)
+        v[k++] = uv_buf_init(SL_H1_LAST_CHUNK, sizeof(SL_H1_LAST_CHUNK) - 1);
+    if (k == 0) {
+        if (last) {
+            p->req_body_sent = true;
+            sl_upclient_request_done(p->x);
+        }
+        sl_conn_body_consumed(c);
+        return;
+    }
+    p->body_started = true;
+    if (sl_upclient_write(p->x, v, (unsigned)k, on_body_written) < 0)
+        fail(p, SL_ERR_UPSTREAM_BAD);
 }
 
 /* ---- start ------------------------------------------------------------------------- */

@@ -27,11 +27,6 @@ struct sl_pool {
     sl_pool_bucket_t *buckets[POOL_BUCKETS];
 };
 
-static size_t addr_len(const struct sockaddr_storage *a)
-{
-    return a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
 static bool addr_eq(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
     if (a->ss_family != b->ss_family)
@@ -47,14 +42,18 @@ static bool addr_eq(const struct sockaddr_storage *a, const struct sockaddr_stor
 
 static size_t addr_hash(const struct sockaddr_storage *a)
 {
-    const unsigned char *p = (const unsigned char *)a;
-    size_t n = addr_len(a), h = 2166136261u;
-    for (size_t i = 0; i < n; i++) {
-        if (i >= 8 && i < 24 && a->ss_family == AF_INET)
-            break; /* sockaddr_in padding */
-        h = (h ^ p[i]) * 16777619u;
+    uint64_t h;
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a;
+        h = ((uint64_t)x->sin_addr.s_addr << 16) ^ x->sin_port;
+    } else {
+        const struct sockaddr_in6 *x = (const void *)a;
+        uint64_t w[2];
+        memcpy(w, &x->sin6_addr, sizeof(w));
+        h = w[0] ^ w[1] ^ x->sin6_port;
     }
-    return h % POOL_BUCKETS;
+    h *= 0x9E3779B97F4A7C15ull; /* Fibonacci hashing: the top bits are well mixed */
+    return (size_t)(h >> 56) % POOL_BUCKETS;
 }
 
 sl_pool_t *sl_pool_new(sl_worker_t *w)
