@@ -150,6 +150,36 @@ class TestHttp10(StreamBase):
             self.assertTrue(r.close_delimited)
             self.assertEqual(r.body, doubled(pattern(3000)))
 
+    def http10(self, gw, path):
+        c = gw.client()
+        c.send(build_request("GET", path, [("Connection", "keep-alive")], version="HTTP/1.0",
+                             port=gw.port))
+        return c, c.read_response()
+
+    def test_appended_trailer_to_http10_client_is_close_delimited(self):
+        with self.gateway("append", declare=True, text="[end]") as gw:
+            c, r = self.http10(gw, "/big/700")
+            with c:
+                self.assertIsNone(r.header("transfer-encoding"))
+                self.assertIsNone(r.header("content-length"))
+                self.assertTrue(r.close_delimited)
+                self.assertEqual(r.body, pattern(700) + b"[end]")
+
+    def test_shorter_body_to_http10_client_is_close_delimited(self):
+        with self.gateway("shorter", declare=True) as gw:
+            c, r = self.http10(gw, "/big/5001")
+            with c:
+                self.assertTrue(r.close_delimited)
+                self.assertEqual(r.body, pattern(5001)[::2])
+
+    def test_waiting_filter_to_http10_client_keeps_the_length(self):
+        with self.gateway("wait", wait_ms=60) as gw:
+            c, r = self.http10(gw, "/big/900")
+            with c:
+                self.assertEqual(r.header("content-length"), "900")
+                self.assertEqual(r.header("connection"), "keep-alive")
+                self.assertEqual(r.body, pattern(900))
+
     def test_held_body_to_http10_client_gets_its_length(self):
         with self.gateway("hold") as gw, gw.client() as c:
             c.send(build_request("GET", "/chunked/2", [("Connection", "keep-alive")],
