@@ -129,20 +129,12 @@ static void on_timeout(sl_deadline_t *d)
            sl_upconn_writes_pending(u) ? "sending the request" : "reading the response", NULL);
 }
 
-/* Write timeout while a write is pending, read timeout otherwise; none while the owner
- * holds the exchange with nothing to send (it waits on its own client, not the upstream). */
+/* The upstream's timeouts; none while the owner holds the exchange with nothing to send. */
 static void arm(sl_upclient_t *c)
 {
-    sl_upconn_t *u = c->up;
-    if (u == NULL)
-        return;
-    bool writing = sl_upconn_writes_pending(u) > 0;
-    if (c->holding && !writing) {
-        sl_deadline_clear(&u->timer);
-        return;
-    }
-    sl_deadline_set(&u->timer, writing ? c->opts.write_timeout_ms : c->opts.read_timeout_ms,
-                    on_timeout);
+    if (c->up)
+        sl_upconn_arm(c->up, c->holding, c->opts.write_timeout_ms, c->opts.read_timeout_ms,
+                      on_timeout);
 }
 
 /* ---- the response --------------------------------------------------------------------- */

@@ -643,16 +643,9 @@ static void on_tunnel_timeout(sl_deadline_t *d)
 
 static void tunnel_arm(sl_proxy_t *p)
 {
-    sl_upconn_t *u = p->up;
-    if (u == NULL)
-        return;
-    bool writing = sl_upconn_writes_pending(u) > 0;
-    if (p->client_write_pending && !writing) {
-        sl_deadline_clear(&u->timer); /* waiting on the client, not on the upstream */
-        return;
-    }
-    sl_deadline_set(&u->timer, writing ? p->svc->write_timeout_ms : p->svc->read_timeout_ms,
-                    on_tunnel_timeout);
+    if (p->up)
+        sl_upconn_arm(p->up, p->client_write_pending, p->svc->write_timeout_ms,
+                      p->svc->read_timeout_ms, on_tunnel_timeout);
 }
 
 static void tunnel_read(sl_proxy_t *p)

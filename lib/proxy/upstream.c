@@ -328,3 +328,14 @@ unsigned sl_upconn_writes_pending(const sl_upconn_t *u)
 {
     return (unsigned)u->writes[0].busy + (unsigned)u->writes[1].busy;
 }
+
+void sl_upconn_arm(sl_upconn_t *u, bool owner_waits, uint32_t write_ms, uint32_t read_ms,
+                   sl_deadline_cb cb)
+{
+    bool writing = sl_upconn_writes_pending(u) > 0;
+    if (owner_waits && !writing) {
+        sl_deadline_clear(&u->timer);
+        return;
+    }
+    sl_deadline_set(&u->timer, writing ? write_ms : read_ms, cb);
+}

@@ -59,6 +59,11 @@ int sl_upconn_write(sl_upconn_t *u, const uv_buf_t *bufs, unsigned n,
                     void (*cb)(sl_upconn_t *u, int status));
 /* Writes in flight. */
 unsigned sl_upconn_writes_pending(const sl_upconn_t *u);
+/* Arms <u>'s timer for its owner: <write_ms> while a write is in flight, else <read_ms>;
+ * off while <owner_waits> (on its own client, not on the upstream) and nothing is being
+ * written. <cb> runs when it falls due. */
+void sl_upconn_arm(sl_upconn_t *u, bool owner_waits, uint32_t write_ms, uint32_t read_ms,
+                   sl_deadline_cb cb);
 
 /* Header fields allowed in an upstream response head. */
 #define SL_MAX_RESP_HEADERS 256
