@@ -405,7 +405,7 @@ static void send_request(sl_upclient_t *c)
     arm(c);
     sl_upconn_read_start(u, on_read);
     if (c->hooks->on_sending)
-        c->hooks->on_sending(c->arg);
+        c->hooks->on_sending(c->arg, c);
 }
 
 static void on_connected(sl_upconn_t *u, int status, void *arg)

@@ -65,8 +65,9 @@ typedef struct sl_upclient_result {
 
 typedef struct sl_upclient_hooks {
     /* The head was handed to a connected connection (the owner may stream a body now, and
-     * not before). May be NULL. */
-    void (*on_sending)(void *arg);
+     * not before): <c> is the exchange, which may not have been returned to the owner yet
+     * (a pooled connection sends at once). May be NULL. */
+    void (*on_sending)(void *arg, sl_upclient_t *c);
     /* An interim (1xx) head, 101 aside. May be NULL. */
     void (*on_interim)(void *arg, const sl_upclient_head_t *h);
     /* The final head. Returns 0, 1 when no body follows (a response to HEAD), or -1 to

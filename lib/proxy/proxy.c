@@ -330,10 +330,11 @@ static bool skip_response_header(sl_slice_t name, const sl_conn_tokens_t *tok, b
 
 static void on_response_drained(sl_req_t *req, void *arg);
 
-static void x_sending(void *arg)
+static void x_sending(void *arg, sl_upclient_t *x)
 {
     sl_proxy_t *p = arg;
     sl_req_t *req = p->req;
+    p->x = x; /* body pieces may arrive before sl_upclient_start_in returns */
     p->head_sent = true;
     req->upstream_send_ns = sl_now_ns();
     if (req->body_buffered && req->has_body)
@@ -556,7 +557,11 @@ static void send_request(sl_proxy_t *p, const struct sockaddr_storage *addr)
         .no_body = req->is_head,
         .body_follows = req->has_body && !buffered,
     };
-    p->x = sl_upclient_start_in(p->w, addr, p->head, nb, &o, &exchange_hooks, p, req->arena);
+    /* NULL when it failed at once: x_done ran, maybe starting another try that set p->x */
+    sl_upclient_t *x = sl_upclient_start_in(p->w, addr, p->head, nb, &o, &exchange_hooks, p,
+                                            req->arena);
+    if (x)
+        p->x = x;
 }
 
 /* Records the address of the try under way (the log record's `tries`). */

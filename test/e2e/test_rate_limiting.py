@@ -4,6 +4,7 @@ real redis-server (synchronous and batched, two gateways sharing a limit, Redis 
 silent under both fault_tolerant settings), sluice's token-bucket mode, and config errors."""
 
 import concurrent.futures
+import hashlib
 import re
 import socket
 import threading
@@ -303,6 +304,18 @@ class TestRedis(RateLimitCase):
             self.assertEqual(self.redis.get_int(keys[0]), 4)
             ttl = self.redis.command("TTL", keys[0])
             self.assertTrue(0 < ttl <= 3600, ttl)
+
+    def test_body_sent_with_the_head_reaches_the_upstream_after_the_wait(self):
+        # the access phase waits on Redis, so the upstream exchange starts from a Redis
+        # callback; on a pooled connection the head leaves at once and the body already in
+        # the gateway's buffer follows it (it must not be read before the exchange exists)
+        with Gateway(one_route(self.up, [self.redis_conf(hour=100)])) as gw, gw.client() as c:
+            for i in range(3):
+                body = ("payload %d " % i).encode() * 50
+                r = c.request("POST", "/sha256", body=body)
+                self.assertEqual(r.status, 200)
+                self.assertEqual(r.json()["len"], len(body))
+                self.assertEqual(r.json()["sha256"], hashlib.sha256(body).hexdigest())
 
     def test_flat_redis_fields_and_hostname(self):
         plugin = rl(hour=2, policy="redis", redis_host="localhost", redis_port=self.redis.port,
