@@ -229,6 +229,49 @@ class TestHeaderFilter(StreamBase):
             self.assertEqual(self.up.count(), 0)
 
 
+class TestChain(StreamBase):
+    """Two body filters on one route (test-stream runs before test-stream-2): what one lets
+    out is what the next one sees, in order, and the framing follows the pair."""
+
+    def chain(self, first, second):
+        doc = config(services=[service("s", self.up.url, [route("r", ["/"], strip_path=False)])])
+        doc["plugins"] = [{"name": "test-stream", "config": first},
+                          {"name": "test-stream-2", "config": second}]
+        return Gateway(doc, binary=SLUICE_TEST_BIN)
+
+    def test_doubled_then_halved_is_the_original(self):
+        with self.chain({"mode": "longer", "declare": True}, {"mode": "shorter"}) as gw, \
+                gw.client() as c:
+            r = c.request("GET", "/big/50000")
+            self.assertChunked(r)
+            self.assertEqual(r.body, pattern(50000))
+
+    def test_held_then_doubled_gets_a_known_length(self):
+        # the second filter sees the first one's whole output at the end, so the length is
+        # still known when the head leaves
+        with self.chain({"mode": "hold"}, {"mode": "longer"}) as gw, gw.client() as c:
+            r = c.request("GET", "/chunked/3")
+            want = doubled(b"[chunk 0\nchunk 1\nchunk 2\n]")
+            self.assertEqual(r.header("content-length"), str(len(want)), r.raw_head)
+            self.assertEqual(r.body, want)
+
+    def test_doubled_then_held(self):
+        with self.chain({"mode": "longer"}, {"mode": "hold"}) as gw, gw.client() as c:
+            r = c.request("GET", "/big/20000")
+            want = b"[" + doubled(pattern(20000)) + b"]"
+            self.assertEqual(r.header("content-length"), str(len(want)), r.raw_head)
+            self.assertEqual(r.body, want)
+
+    def test_waiting_then_appending(self):
+        with self.chain({"mode": "wait", "wait_ms": 20},
+                        {"mode": "append", "declare": True, "text": "~"}) as gw, \
+                gw.client(timeout=20) as c:
+            r = c.request("GET", "/big/100000")
+            self.assertChunked(r)
+            self.assertEqual(r.body, pattern(100000) + b"~")
+            self.assertEqual(r.header_all("x-test-stream"), ["seen", "seen"])
+
+
 class TestLateChange(StreamBase):
     def test_change_after_the_length_left_cuts_the_response(self):
         # the first piece passed unchanged, so the head left with the upstream's length; a

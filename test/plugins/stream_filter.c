@@ -13,6 +13,8 @@
  *     drop-cl  header_filter removes Content-Length; the body passes
  *   declare: true  header_filter calls sl_resp_body_changes (as a real body filter does)
  *   wait_ms, text
+ * test-stream-2 is the same plugin under another name and a lower priority, so that a route
+ * can chain two filters (test-stream runs first).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +30,12 @@
 #include "plugin/plugin.h"
 
 extern const sl_plugin_desc_t sl_plugin_test_stream;
+extern const sl_plugin_desc_t sl_plugin_test_stream_2;
 
 enum { M_PASS, M_LONGER, M_SHORTER, M_HOLD, M_WAIT, M_APPEND, M_LATE, M_DROP_CL };
 
 typedef struct conf {
+    const sl_plugin_desc_t *desc; /* which of the two (its per-request slot) */
     int mode;
     bool declare;
     int64_t wait_ms;
@@ -42,7 +46,7 @@ static const char *const fields[] = {"mode", "declare", "wait_ms", "text", NULL}
 static const char *const modes[] = {"pass", "longer", "shorter", "hold", "wait",
                                     "append", "late", "drop-cl", NULL};
 
-static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
+static conf_t *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
 {
     conf_t *c = sl_arena_calloc(arena, 1, sizeof(*c));
     size_t errors = diag->n + diag->dropped;
@@ -63,6 +67,22 @@ static void *parse(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
             sl_pconf_unknown(diag, k, fields);
     }
     return diag->n + diag->dropped == errors ? c : NULL;
+}
+
+static void *parse_1(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
+{
+    conf_t *c = parse(config, arena, diag);
+    if (c)
+        c->desc = &sl_plugin_test_stream;
+    return c;
+}
+
+static void *parse_2(const sl_node_t *config, sl_arena_t *arena, sl_diag_t *diag)
+{
+    conf_t *c = parse(config, arena, diag);
+    if (c)
+        c->desc = &sl_plugin_test_stream_2;
+    return c;
 }
 
 static void on_header_filter(sl_req_t *req, const void *conf)
@@ -114,7 +134,7 @@ typedef struct seen {
 static sl_body_action_t on_body_filter(sl_req_t *req, const void *conf, sl_body_t *b)
 {
     const conf_t *c = conf;
-    void **ctx = sl_pdk_ctx(req, &sl_plugin_test_stream);
+    void **ctx = sl_pdk_ctx(req, c->desc);
     if (*ctx == NULL)
         *ctx = sl_arena_calloc(req->arena, 1, sizeof(seen_t));
     seen_t *seen = *ctx;
@@ -183,7 +203,16 @@ const sl_plugin_desc_t sl_plugin_test_stream = {
     .name = "test-stream",
     .priority = 5,
     .version = "0.0.1",
-    .parse = parse,
+    .parse = parse_1,
+    .header_filter = on_header_filter,
+    .body_filter = on_body_filter,
+};
+
+const sl_plugin_desc_t sl_plugin_test_stream_2 = {
+    .name = "test-stream-2",
+    .priority = 4,
+    .version = "0.0.1",
+    .parse = parse_2,
     .header_filter = on_header_filter,
     .body_filter = on_body_filter,
 };
