@@ -583,6 +583,21 @@ static void after_response(sl_req_t *req, void *arg)
     sl_conn_response_done(req->conn, req->conn->close_after);
 }
 
+/* The headers of a gateway answer: Date, Content-Type, Content-Length, the caller's, Server. */
+static void gateway_headers(sl_conn_t *c, sl_hlist_t *l, const char *content_type,
+                            const sl_header_t *headers, size_t n_headers, size_t body_len)
+{
+    const char *date = sl_worker_date(c->w);
+    sl_hlist_add(l, SL_SLICE_LIT("Date"), sl_slice(date, strlen(date)));
+    if (content_type)
+        sl_hlist_add(l, SL_SLICE_LIT("Content-Type"), sl_slice(content_type, strlen(content_type)));
+    sl_hlist_add_u64(l, SL_SLICE_LIT("Content-Length"), body_len);
+    for (size_t i = 0; i < n_headers; i++)
+        sl_hlist_add(l, headers[i].name, headers[i].value);
+    if (c->w->settings->headers & SL_HDR_SERVER)
+        sl_hlist_add(l, SL_SLICE_LIT("Server"), SL_SLICE_LIT(SL_SERVER_TOKEN));
+}
+
 /* An answer on a connection whose head could not be parsed: no request, no filters, and the
  * connection closes after it. */
 static void respond_bare(sl_conn_t *c, int status, const char *reason, const char *content_type,
@@ -592,14 +607,7 @@ static void respond_bare(sl_conn_t *c, int status, const char *reason, const cha
     sl_arena_t *a = &c->rt->arena;
     sl_hlist_t l;
     sl_hlist_init(&l, a, 8 + n_headers);
-    sl_hlist_add(&l, SL_SLICE_LIT("Date"), sl_slice(sl_worker_date(c->w), strlen(sl_worker_date(c->w))));
-    if (content_type)
-        sl_hlist_add(&l, SL_SLICE_LIT("Content-Type"), sl_slice(content_type, strlen(content_type)));
-    sl_hlist_add_u64(&l, SL_SLICE_LIT("Content-Length"), body_len);
-    for (size_t i = 0; i < n_headers; i++)
-        sl_hlist_add(&l, headers[i].name, headers[i].value);
-    if (c->w->settings->headers & SL_HDR_SERVER)
-        sl_hlist_add(&l, SL_SLICE_LIT("Server"), SL_SLICE_LIT(SL_SERVER_TOKEN));
+    gateway_headers(c, &l, content_type, headers, n_headers, body_len);
     sl_hbuf_t hb;
     sl_hbuf_init(&hb, a, 256 + body_len);
     sl_h1_head(&hb, status, sl_slice(reason, reason ? strlen(reason) : 0), &l, SL_FRAME_LENGTH,
@@ -623,15 +631,7 @@ void sl_conn_respond(sl_conn_t *c, int status, const char *reason, const char *c
     }
     sl_resp_start(req, status, sl_slice(reason, reason ? strlen(reason) : 0));
     req->resp.gateway = true;
-    sl_hlist_t *l = sl_resp_headers(req);
-    sl_hlist_add(l, SL_SLICE_LIT("Date"), sl_slice(sl_worker_date(c->w), strlen(sl_worker_date(c->w))));
-    if (content_type)
-        sl_hlist_add(l, SL_SLICE_LIT("Content-Type"), sl_slice(content_type, strlen(content_type)));
-    sl_hlist_add_u64(l, SL_SLICE_LIT("Content-Length"), body_len);
-    for (size_t i = 0; i < n_headers; i++)
-        sl_hlist_add(l, headers[i].name, headers[i].value);
-    if (c->w->settings->headers & SL_HDR_SERVER)
-        sl_hlist_add(l, SL_SLICE_LIT("Server"), SL_SLICE_LIT(SL_SERVER_TOKEN));
+    gateway_headers(c, sl_resp_headers(req), content_type, headers, n_headers, body_len);
     sl_resp_head(req, (int64_t)body_len);
     sl_resp_body(req, body, body_len);
     sl_resp_end(req);

@@ -508,13 +508,3 @@ bool sl_resp_flush(sl_req_t *req, sl_resp_drain_cb drain, void *arg)
     r->drain = NULL;
     return false;
 }
-
-bool sl_resp_complete(const sl_req_t *req)
-{
-    return req->resp.end_written;
-}
-
-bool sl_resp_cut(const sl_req_t *req)
-{
-    return req->resp.cut;
-}

@@ -25,7 +25,7 @@
  * (any number) and sl_resp_end, and sl_resp_flush after a batch of those. A piece's memory
  * must stay valid until the flush's drain callback runs (the stream may pass it on without a
  * copy). The drain callback runs once everything handed over is written (and every waiting
- * filter has resumed); sl_resp_complete then says whether the end was written.
+ * filter has resumed).
  *
  * Thread: the worker owning the request.
  */
@@ -165,10 +165,6 @@ void sl_resp_end(sl_req_t *req);
  * (a write, or a filter that waits): <drain>(req, arg) runs once it is all done. False when
  * nothing is pending: the producer goes on at once. */
 bool sl_resp_flush(sl_req_t *req, sl_resp_drain_cb drain, void *arg);
-/* The end is written (or the response was cut: sl_resp_cut). */
-bool sl_resp_complete(const sl_req_t *req);
-/* A filter cut the response: the connection must close once it is out. */
-bool sl_resp_cut(const sl_req_t *req);
 /* Frees what the stream allocated for the request (its end). */
 void sl_resp_free(sl_req_t *req);
 

@@ -61,7 +61,7 @@ static void detach(sl_upclient_t *c, bool reusable)
     u->owner = NULL;
     u->connect_cb = NULL;
     if (reusable)
-        sl_upconn_release_for(u, c->opts.idle_timeout_ms);
+        sl_upconn_release(u, c->opts.idle_timeout_ms);
     else
         sl_upconn_close(u);
 }
@@ -211,6 +211,18 @@ static const sl_respparse_hooks_t response_hooks = {
     .on_complete = on_complete,
 };
 
+/* Drops the parsed bytes from the buffer, unless a head is half parsed (its fields are
+ * offsets into the buffer as it is). */
+static void compact(sl_upclient_t *c)
+{
+    sl_upconn_t *u = c->up;
+    if (u->pos == 0 || !sl_respparse_movable(&c->rp))
+        return;
+    memmove(u->buf, u->buf + u->pos, u->len - u->pos);
+    u->len -= u->pos;
+    u->pos = 0;
+}
+
 /* After a round the owner does not hold: the exchange ends, or reading goes on. */
 static void after_round(sl_upclient_t *c)
 {
@@ -221,11 +233,7 @@ static void after_round(sl_upclient_t *c)
     }
     if (c->upgrade)
         return; /* the owner takes the connection */
-    if (u->pos > 0 && sl_respparse_movable(&c->rp)) {
-        memmove(u->buf, u->buf + u->pos, u->len - u->pos);
-        u->len -= u->pos;
-        u->pos = 0;
-    }
+    compact(c);
     if (!c->eof && !(u->buf && u->len == u->cap))
         sl_upconn_read_start(u, on_read);
     arm(c);
@@ -329,11 +337,7 @@ void sl_upclient_resume(sl_upclient_t *c)
         after_round(c);
         return;
     }
-    if (u->pos > 0 && sl_respparse_movable(&c->rp)) {
-        memmove(u->buf, u->buf + u->pos, u->len - u->pos);
-        u->len -= u->pos;
-        u->pos = 0;
-    }
+    compact(c);
     arm(c);
     if (u->pos < u->len || c->eof) {
         parse_round(c);

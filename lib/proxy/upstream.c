@@ -254,12 +254,7 @@ void sl_upconn_read_stop(sl_upconn_t *u)
     u->reading = false;
 }
 
-void sl_upconn_release(sl_upconn_t *u)
-{
-    sl_upconn_release_for(u, 0);
-}
-
-void sl_upconn_release_for(sl_upconn_t *u, uint32_t idle_ms)
+void sl_upconn_release(sl_upconn_t *u, uint32_t idle_ms)
 {
     sl_worker_t *w = u->w;
     const sl_settings_t *s = w->settings;

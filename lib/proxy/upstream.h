@@ -82,11 +82,10 @@ sl_upconn_t *sl_pool_take(sl_pool_t *p, const struct sockaddr_storage *addr);
 sl_upconn_t *sl_upconn_connect(sl_worker_t *w, const struct sockaddr_storage *addr,
                                uint32_t timeout_ms, sl_upconn_connect_cb cb, void *arg);
 
-/* Gives a connection whose last response was read completely back to the pool, or closes it
- * when the pool for its address is full or it served its share of requests. */
-void sl_upconn_release(sl_upconn_t *u);
-/* The same, idle in the pool for at most <idle_ms> (0: upstream_keepalive_idle_timeout). */
-void sl_upconn_release_for(sl_upconn_t *u, uint32_t idle_ms);
+/* Gives a connection whose last response was read completely back to the pool, idle there
+ * for at most <idle_ms> (0: upstream_keepalive_idle_timeout), or closes it when the pool
+ * for its address is full or it served its share of requests. */
+void sl_upconn_release(sl_upconn_t *u, uint32_t idle_ms);
 
 /* Keeps reading <u>: with an owner, data is appended at buf + len and <cb> runs; idle, any
  * byte or EOF closes it. Reading goes on across requests, so a connection taken from the pool
